@@ -85,6 +85,10 @@ export interface AgentSimulator {
   /** customerState values: active / disabled (default 0 / 1). */
   readonly stateValues: { active: number; disabled: number };
   addCustomer(c: Partial<SimAgentCustomer> & { userName: string }): SimAgentCustomer;
+  /** Names registered by another channel (addUser answers 202); they are not in `customers`. */
+  readonly otherChannelUserNames: string[];
+  /** Latency added to every call, ms (starts at SimulatorOptions.latencyMs). */
+  latencyMs: number;
   close(): Promise<void>;
 }
 
@@ -106,6 +110,8 @@ export interface BridgeSimulator {
   readonly rateLimitStats: { tooMany429: number; banned418: number };
   resetRateLimit(): void;
   addRecord(fields: Record<string, unknown>): SimBridgeRecord;
+  /** Latency added to every call, ms (starts at SimulatorOptions.latencyMs). */
+  latencyMs: number;
   close(): Promise<void>;
 }
 
@@ -134,6 +140,8 @@ export interface SimulatorOptions {
     apiKey?: string;
     linkField?: string;
   };
+  /** Clock of the Bridge time window and rate limit (default Date.now); tests move time with it. */
+  now?: () => number;
   /** Host to bind (default 127.0.0.1); port 0 = free port. */
   host?: string;
   ports?: { agent?: number; agentAdmin?: number; bridge?: number };
