@@ -48,6 +48,11 @@ export interface BridgeCustomerPage {
   size: number;
   total: number;
   records: BridgeCustomerRecord[];
+  /**
+   * How many records the upstream returned on this page before the client kept only exact customerNo
+   * matches: page scans advance by this, not by records.length. Set by BridgeClient.
+   */
+  receivedCount?: number;
 }
 
 export interface PageCustomersParams {

@@ -1,0 +1,78 @@
+import { decimalFromJsonText, type Decimal } from "../../lib/decimal";
+import {
+  DecodeError,
+  describeJsonType,
+  int64Text,
+  isJsonObject,
+  numberText,
+  safeInteger,
+  type JsonObject,
+} from "../http";
+import type { AgentCustomer } from "./types";
+
+/**
+ * Decoding of the agent API's RuoYi envelopes. Success is judged by shape, never by HTTP status or
+ * `code` alone (agent doc B.2): a rejected token arrives as `code: 200` with a message and no data.
+ */
+
+/** The message RuoYi answers, with `code: 200`, for a bad or expired token. */
+export const INVALID_TOKEN_MSG = "无效的认证令牌";
+/** The message answered, with `code: 200`, when the agent account is incomplete. */
+export const INCOMPLETE_ACCOUNT_MSG = "账号信息不完整";
+
+export interface AgentEnvelope {
+  /** `code` as canonical text ("200", "500"), undefined when absent or not an integer. */
+  code: string | undefined;
+  msg: string | undefined;
+  body: JsonObject;
+}
+
+export function readEnvelope(value: unknown): AgentEnvelope {
+  if (!isJsonObject(value)) throw new DecodeError(`answer is ${describeJsonType(value)}, not an object`);
+  const code = int64Text(value.code);
+  const msg = typeof value.msg === "string" ? value.msg : undefined;
+  return { code, msg, body: value };
+}
+
+function decimalField(row: JsonObject, name: string, where: string): Decimal {
+  const text = numberText(row[name]);
+  const d = text === undefined ? null : decimalFromJsonText(text);
+  if (d === null) throw new DecodeError(`${where}.${name} is ${describeJsonType(row[name])}, not a decimal`);
+  return d;
+}
+
+export function decodeCustomerRow(value: unknown, where: string): AgentCustomer {
+  if (!isJsonObject(value)) throw new DecodeError(`${where} is ${describeJsonType(value)}, not an object`);
+  const customerId = int64Text(value.customerId);
+  if (customerId === undefined) {
+    throw new DecodeError(
+      `${where}.customerId is ${describeJsonType(value.customerId)}, not an int64 integer`,
+    );
+  }
+  if (typeof value.userName !== "string") {
+    throw new DecodeError(`${where}.userName is ${describeJsonType(value.userName)}, not a string`);
+  }
+  return {
+    customerId,
+    userName: value.userName,
+    trafficCount: decimalField(value, "trafficCount", where),
+    residualFlow: decimalField(value, "residualFlow", where),
+  };
+}
+
+export interface DecodedListData {
+  total: number;
+  rows: AgentCustomer[];
+}
+
+/** `data` of a successful list answer; the caller has already ruled out the in-200 error messages. */
+export function decodeListData(data: unknown): DecodedListData {
+  if (!isJsonObject(data)) throw new DecodeError(`data is ${describeJsonType(data)}, not an object`);
+  const total = safeInteger(data.total);
+  if (total === undefined || total < 0) {
+    throw new DecodeError(`data.total is ${describeJsonType(data.total)}, not a non-negative integer`);
+  }
+  const rows = data.rows ?? [];
+  if (!Array.isArray(rows)) throw new DecodeError(`data.rows is ${describeJsonType(rows)}, not an array`);
+  return { total, rows: rows.map((r: unknown, i) => decodeCustomerRow(r, `data.rows[${i}]`)) };
+}

@@ -1,0 +1,149 @@
+import { stringify } from "lossless-json";
+import { isLosslessNumber } from "../../lib/json";
+import {
+  DecodeError,
+  describeJsonType,
+  int64Text,
+  isJsonObject,
+  safeInteger,
+  type JsonObject,
+} from "../http";
+import type { BridgeCustomerRecord } from "./types";
+
+/** Decoding of Bridge envelopes and customer records, exact for int64 ids (bridge doc B.6). */
+
+export interface BridgeEnvelope {
+  code: string | undefined;
+  msg: string | undefined;
+  ok: boolean | undefined;
+  fail: boolean | undefined;
+  data: unknown;
+}
+
+export function readEnvelope(value: unknown): BridgeEnvelope {
+  if (!isJsonObject(value)) throw new DecodeError(`answer is ${describeJsonType(value)}, not an object`);
+  // `code` is documented as a string; a number is read by its text so that 0 and "0" agree.
+  const code =
+    typeof value.code === "string" ? value.code : isLosslessNumber(value.code) ? value.code.value : undefined;
+  return {
+    code,
+    msg: typeof value.msg === "string" ? value.msg : undefined,
+    ok: typeof value.ok === "boolean" ? value.ok : undefined,
+    fail: typeof value.fail === "boolean" ? value.fail : undefined,
+    data: value.data,
+  };
+}
+
+const INT64_FIELDS = ["id", "companyId", "customerGroupId", "unitId"] as const;
+const SMALL_INT_FIELDS = ["status", "customerType", "openAccountType", "registerSource"] as const;
+const TIME_FIELDS = ["createTime", "updateTime", "loginTime", "firstAccountActivateTime"] as const;
+const STRING_FIELDS = [
+  "customerNo",
+  "agentCustomerNo",
+  "email",
+  "name",
+  "firstName",
+  "lastName",
+  "phone",
+  "phoneArea",
+  "remark",
+  "customerGroupName",
+  "unitName",
+  "tgUserId",
+  "tgUserName",
+  "thirdAccountNo",
+  "thirdLoginSource",
+  "thirdUserId",
+  "idCardType",
+  "idCard",
+] as const;
+
+/** Text of any JSON value: strings as-is, numbers as exact source text, null as null. */
+function rawTextOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  if (isLosslessNumber(value)) return value.value;
+  if (typeof value === "boolean") return String(value);
+  return stringify(value) ?? null;
+}
+
+function stringField(rec: JsonObject, name: string, where: string): string | null {
+  const v = rec[name];
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v;
+  // Digit strings such as customerNo written as a bare JSON number keep their exact text.
+  if (isLosslessNumber(v)) return v.value;
+  throw new DecodeError(`${where}.${name} is ${describeJsonType(v)}, not a string`);
+}
+
+function int64Field(rec: JsonObject, name: string, where: string): string | null {
+  const v = rec[name];
+  if (v === null || v === undefined) return null;
+  const text = int64Text(v);
+  if (text === undefined)
+    throw new DecodeError(`${where}.${name} is ${describeJsonType(v)}, not an int64 integer`);
+  return text;
+}
+
+function smallIntField(rec: JsonObject, name: string, where: string): number | null {
+  const v = rec[name];
+  if (v === null || v === undefined) return null;
+  const n = safeInteger(v);
+  if (n === undefined) throw new DecodeError(`${where}.${name} is ${describeJsonType(v)}, not an integer`);
+  return n;
+}
+
+/** Epoch ms; 0, null and absent all mean "never". */
+function timeField(rec: JsonObject, name: string, where: string): number | null {
+  const n = smallIntField(rec, name, where);
+  return n === 0 ? null : n;
+}
+
+export function decodeRecord(value: unknown, where: string): BridgeCustomerRecord {
+  if (!isJsonObject(value)) throw new DecodeError(`${where} is ${describeJsonType(value)}, not an object`);
+  const id = int64Field(value, "id", where);
+  if (id === null) throw new DecodeError(`${where}.id is missing`);
+  const rawText: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(value)) rawText[k] = rawTextOf(v);
+  const strings = Object.fromEntries(STRING_FIELDS.map((f) => [f, stringField(value, f, where)])) as Record<
+    (typeof STRING_FIELDS)[number],
+    string | null
+  >;
+  const ints = Object.fromEntries(INT64_FIELDS.map((f) => [f, int64Field(value, f, where)])) as Record<
+    (typeof INT64_FIELDS)[number],
+    string | null
+  >;
+  const smalls = Object.fromEntries(
+    SMALL_INT_FIELDS.map((f) => [f, smallIntField(value, f, where)]),
+  ) as Record<(typeof SMALL_INT_FIELDS)[number], number | null>;
+  const times = Object.fromEntries(TIME_FIELDS.map((f) => [f, timeField(value, f, where)])) as Record<
+    (typeof TIME_FIELDS)[number],
+    number | null
+  >;
+  return { ...strings, ...ints, ...smalls, ...times, id, rawText: Object.freeze(rawText) };
+}
+
+export interface DecodedPageData {
+  /** Absent or unreadable: the caller falls back to what it asked for. */
+  current: number | undefined;
+  size: number | undefined;
+  total: number;
+  records: BridgeCustomerRecord[];
+}
+
+export function decodePageData(data: unknown): DecodedPageData {
+  if (!isJsonObject(data)) throw new DecodeError(`data is ${describeJsonType(data)}, not an object`);
+  const total = safeInteger(data.total);
+  if (total === undefined || total < 0) {
+    throw new DecodeError(`data.total is ${describeJsonType(data.total)}, not a non-negative integer`);
+  }
+  const records = data.records ?? [];
+  if (!Array.isArray(records))
+    throw new DecodeError(`data.records is ${describeJsonType(records)}, not an array`);
+  return {
+    current: safeInteger(data.current),
+    size: safeInteger(data.size),
+    total,
+    records: records.map((r: unknown, i) => decodeRecord(r, `data.records[${i}]`)),
+  };
+}

@@ -1,0 +1,327 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { Pool, type Dispatcher } from "undici";
+import { Big, decimalFromJsonText } from "../lib/decimal";
+import { canonicalInteger } from "../lib/ids";
+import { isLosslessNumber } from "../lib/json";
+import { UpstreamError, type UpstreamErrorKind, type UpstreamName } from "./errors";
+
+/**
+ * Shared undici plumbing for both upstream clients: one bounded Pool per origin, explicit timeouts (the
+ * undici defaults are 300 s), a hard absolute deadline per call, every body consumed, and network faults
+ * turned into UpstreamErrors whose messages name only the logical endpoint. undici's own error messages
+ * can carry the request URL, whose query string holds the agent password, so they are never passed on.
+ */
+
+export interface HttpTimeouts {
+  /** TCP (and TLS) connect. */
+  connectMs: number;
+  /** From sending the request to receiving the complete response headers. */
+  headersMs: number;
+  /** Longest silence between two chunks of the response body. */
+  bodyMs: number;
+  /** Deadline of a whole call (all attempts) when the caller gives none. */
+  totalMs: number;
+}
+
+export interface PoolConfig {
+  /** Most concurrent connections per origin: the client's concurrency cap towards the upstream. */
+  connections: number;
+  /** How long an idle keep-alive connection is kept. */
+  keepAliveTimeoutMs: number;
+  /** Largest response body accepted; a bigger one is a bad_response, not an out-of-memory. */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  connectMs: 3_000,
+  headersMs: 10_000,
+  bodyMs: 10_000,
+  totalMs: 15_000,
+};
+export const DEFAULT_POOL: PoolConfig = {
+  connections: 16,
+  keepAliveTimeoutMs: 10_000,
+  maxResponseBytes: 64 * 1024 * 1024,
+};
+
+/** A base URL split into the origin (one Pool each) and the path prefix before the endpoint paths. */
+export interface BaseUrl {
+  origin: string;
+  pathPrefix: string;
+}
+
+/** Validates a configured base URL; the error names the setting, never echoes the value's query. */
+export function parseBaseUrl(value: string, settingName: string): BaseUrl {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${settingName} is not a valid absolute URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`${settingName} must be an http or https URL`);
+  }
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    throw new Error(`${settingName} must not carry a query, fragment or credentials`);
+  }
+  return { origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, "") };
+}
+
+/**
+ * Hands out one Pool per origin, created on first use. An injected dispatcher (a MockAgent, an Agent, a
+ * test Pool) is used for every origin instead and is not closed by `close()`: its owner closes it.
+ */
+export class OriginPools {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(
+    private readonly poolConfig: PoolConfig,
+    private readonly timeouts: HttpTimeouts,
+    private readonly injected?: Dispatcher,
+  ) {}
+
+  get(origin: string): Dispatcher {
+    if (this.injected) return this.injected;
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.poolConfig.connections,
+        connectTimeout: this.timeouts.connectMs,
+        headersTimeout: this.timeouts.headersMs,
+        bodyTimeout: this.timeouts.bodyMs,
+        keepAliveTimeout: this.poolConfig.keepAliveTimeoutMs,
+        maxResponseSize: this.poolConfig.maxResponseBytes,
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
+}
+
+export interface HttpRequest {
+  origin: string;
+  /** Path and query; never logged or put in a message. */
+  path: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpCallContext {
+  upstream: UpstreamName;
+  endpoint: string;
+  /** Absolute Date.now() deadline of this attempt. */
+  deadline: number;
+  signal?: AbortSignal;
+  timeouts: HttpTimeouts;
+  /**
+   * True for calls with side effects: a failure after the request may have left is then flagged
+   * `ambiguous`, and undici is told the request is not idempotent.
+   */
+  mutation: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** Network error codes that prove the request never left: the outcome is not ambiguous. */
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_DESTROYED",
+  "UND_ERR_CLOSED",
+]);
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  // undici wraps some socket failures; the cause carries the system code.
+  const cause = (err as { cause?: unknown }).cause;
+  return cause !== err ? errorCode(cause) : undefined;
+}
+
+function networkError(
+  ctx: HttpCallContext,
+  kind: UpstreamErrorKind,
+  what: string,
+  maybeSent: boolean,
+): UpstreamError {
+  return new UpstreamError(`${ctx.upstream} ${ctx.endpoint}: ${what}`, {
+    upstream: ctx.upstream,
+    kind,
+    endpoint: ctx.endpoint,
+    ambiguous: ctx.mutation && maybeSent,
+  });
+}
+
+/** Classifies a failure of undici (or of our own abort) without ever reading its message. */
+function classifyFailure(
+  err: unknown,
+  ctx: HttpCallContext,
+  deadlineHit: boolean,
+  callerAborted: boolean,
+): UpstreamError {
+  if (callerAborted) return networkError(ctx, "timeout", "call cancelled by the caller", true);
+  if (deadlineHit) return networkError(ctx, "timeout", "no answer before the deadline", true);
+  const code = errorCode(err);
+  switch (code) {
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return networkError(ctx, "timeout", "connect timed out", false);
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return networkError(ctx, "timeout", "no response headers in time", true);
+    case "UND_ERR_BODY_TIMEOUT":
+      return networkError(ctx, "timeout", "response body stalled", true);
+    case "UND_ERR_RES_EXCEEDED_MAX_SIZE":
+      return networkError(ctx, "bad_response", "response body too large", true);
+    case "HPE_INVALID_CONSTANT":
+    case "HPE_INVALID_STATUS":
+    case "HPE_INVALID_HEADER_TOKEN":
+      return networkError(ctx, "bad_response", "response is not valid HTTP", true);
+    default:
+      if (code !== undefined && NOT_SENT_CODES.has(code)) {
+        return networkError(ctx, "unavailable", "connection failed", false);
+      }
+      // Reset, closed socket, truncated body and anything unknown: the request may have been processed.
+      return networkError(ctx, "unavailable", "connection lost", true);
+  }
+}
+
+/**
+ * Sends one request and reads the whole body as text, within the attempt's deadline. Any HTTP status is
+ * returned (the clients judge statuses and envelopes); only network-level failures throw.
+ */
+export async function sendHttp(
+  dispatcher: Dispatcher,
+  req: HttpRequest,
+  ctx: HttpCallContext,
+): Promise<HttpResponse> {
+  const remaining = ctx.deadline - Date.now();
+  if (ctx.signal?.aborted) throw networkError(ctx, "timeout", "call cancelled by the caller", false);
+  if (remaining <= 0) throw networkError(ctx, "timeout", "deadline passed before sending", false);
+
+  // One abort covers connect, headers and body: per-phase timeouts alone would let a slow trickle outlive
+  // the deadline.
+  const deadlineController = new AbortController();
+  const timer = setTimeout(() => deadlineController.abort(), remaining);
+  const signal = ctx.signal
+    ? AbortSignal.any([ctx.signal, deadlineController.signal])
+    : deadlineController.signal;
+  let body: Dispatcher.ResponseData["body"] | undefined;
+  try {
+    const res = await dispatcher.request({
+      origin: req.origin,
+      path: req.path,
+      method: req.method,
+      headers: req.headers,
+      body: req.body ?? null,
+      signal,
+      idempotent: !ctx.mutation,
+      headersTimeout: Math.min(ctx.timeouts.headersMs, remaining),
+      bodyTimeout: Math.min(ctx.timeouts.bodyMs, remaining),
+    });
+    body = res.body;
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text };
+  } catch (err) {
+    if (body && !body.destroyed) body.destroy();
+    throw classifyFailure(err, ctx, deadlineController.signal.aborted, ctx.signal?.aborted ?? false);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** First value of a response header, if any. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  if (Array.isArray(v)) return v[0];
+  return v;
+}
+
+/**
+ * Retry-After in ms: delta-seconds or an HTTP date; undefined when absent or unreadable.
+ * `nowMs` is injectable for tests.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/*
+ * Lossless JSON value helpers shared by both decoders. Values come from parseJsonLossless: numbers are
+ * LosslessNumbers holding their exact source text.
+ */
+
+/** A shape problem in an upstream answer; the client turns it into a bad_response. */
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DecodeError";
+  }
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
+}
+
+/** Exact source text of a JSON number (or of a numeric string, which some Jackson setups write). */
+export function numberText(value: unknown): string | undefined {
+  if (isLosslessNumber(value)) return value.value;
+  if (typeof value === "string" && decimalFromJsonText(value.trim()) !== null) return value.trim();
+  return undefined;
+}
+
+const INT64_MIN = new Big("-9223372036854775808");
+const INT64_MAX = new Big("9223372036854775807");
+
+/**
+ * Canonical decimal text of a Java Long written in any JSON number form ("39", "39.0", "3.9E+1"), or
+ * undefined when it is not an exact integer within int64: a fraction or an out-of-range value is a
+ * corrupted id, never something to round.
+ */
+export function int64Text(value: unknown): string | undefined {
+  const text = numberText(value);
+  if (text === undefined) return undefined;
+  const plain = canonicalInteger(text);
+  if (plain !== null) {
+    return BigInt(plain) >= -(2n ** 63n) && BigInt(plain) < 2n ** 63n ? plain : undefined;
+  }
+  const d = decimalFromJsonText(text);
+  if (d === null || d.lt(INT64_MIN) || d.gt(INT64_MAX) || !d.round(0, Big.roundDown).eq(d)) return undefined;
+  return canonicalInteger(d.toFixed(0)) ?? undefined;
+}
+
+/** A JSON integer that fits a JS number exactly (totals, page numbers, enum codes, epoch ms). */
+export function safeInteger(value: unknown): number | undefined {
+  const text = int64Text(value);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+export function describeJsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "absent";
+  if (isLosslessNumber(value)) return "number";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}

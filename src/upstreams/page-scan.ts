@@ -1,0 +1,178 @@
+import { UpstreamError, type UpstreamName } from "./errors";
+
+/**
+ * Paging over both upstream lists, which share two hazards: a page past the end returns the last page
+ * again (RuoYi "reasonable" mode) instead of an empty one, and a page may hold fewer rows than asked for
+ * (an unknown size cap). So a scan stops on `total`, never on an empty page, never asks beyond `total`,
+ * advances by the rows actually received, and gives up with bad_response rather than loop when a page
+ * inside `total` brings nothing new.
+ */
+
+export interface ScanPage<T> {
+  /** The page's rows in upstream order. */
+  rows: T[];
+  /** All rows matching the query. */
+  total: number;
+  /**
+   * How many rows the upstream returned, when `rows` was filtered afterwards (Bridge exact customerNo).
+   * Omitted: rows.length. Positions are then counted in received rows, and a filtered page is taken whole.
+   */
+  received?: number;
+}
+
+/** Fetches one page: 1-based `pageNum`, `pageSize` rows per page. */
+export type FetchPage<T> = (pageNum: number, pageSize: number) => Promise<ScanPage<T>>;
+
+export interface ScanOptions<T> {
+  upstream: UpstreamName;
+  /** Logical endpoint for errors, e.g. "customer.list". */
+  endpoint: string;
+  /** Largest pageSize to ask for (the documented or assumed cap). */
+  maxPageSize: number;
+  /** Row identity: a page that brings only rows already seen is a bad_response; repeated rows are dropped. */
+  keyOf?: (row: T) => string;
+  /** Safety stop on the number of calls of one scan (default 10000). */
+  maxCalls?: number;
+}
+
+export interface ScanChunk<T> {
+  /** Position of rows[0] among all matching rows. */
+  offset: number;
+  rows: T[];
+  total: number;
+}
+
+export interface WindowPlan {
+  pageSize: number;
+  /** 1-based, inclusive. */
+  firstPage: number;
+  lastPage: number;
+}
+
+/**
+ * The page requests that cover rows [offset, offset+limit): one call with the smallest pageSize p >= limit
+ * (p <= maxPageSize) whose page holds the whole window; when none exists, consecutive pages of
+ * min(limit, maxPageSize) rows. `limit` 0 still asks one row, so that the caller learns `total`.
+ */
+export function planWindow(offset: number, limit: number, maxPageSize: number): WindowPlan {
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new RangeError("offset must be a non-negative integer");
+  if (!Number.isSafeInteger(maxPageSize) || maxPageSize < 1) throw new RangeError("maxPageSize must be >= 1");
+  const n = Math.max(1, Math.floor(limit));
+  const last = offset + n - 1;
+  for (let p = n; p <= maxPageSize; p++) {
+    const page = Math.floor(offset / p);
+    if (page === Math.floor(last / p)) return { pageSize: p, firstPage: page + 1, lastPage: page + 1 };
+  }
+  const p = Math.min(n, maxPageSize);
+  return { pageSize: p, firstPage: Math.floor(offset / p) + 1, lastPage: Math.floor(last / p) + 1 };
+}
+
+function scanError<T>(opts: ScanOptions<T>, what: string): UpstreamError {
+  return new UpstreamError(`${opts.upstream} ${opts.endpoint}: ${what}`, {
+    upstream: opts.upstream,
+    kind: "bad_response",
+    endpoint: opts.endpoint,
+  });
+}
+
+/**
+ * Yields the rows [offset, offset+limit) (limit may be Infinity) in chunks, one per page received.
+ * `chunkSize` bounds the rows asked per call (scans); without it a window is served in as few calls as
+ * planWindow allows. When the upstream returns fewer rows than asked inside `total`, that count becomes
+ * the cap and the rest is re-planned from the row actually reached.
+ */
+export async function* scanRange<T>(
+  fetchPage: FetchPage<T>,
+  offset: number,
+  limit: number,
+  opts: ScanOptions<T> & { chunkSize?: number },
+): AsyncGenerator<ScanChunk<T>, void, undefined> {
+  const end = offset + limit;
+  const maxCalls = opts.maxCalls ?? 10_000;
+  const seen = opts.keyOf ? new Set<string>() : undefined;
+  let cap = opts.maxPageSize;
+  let cursor = offset;
+  let total: number | undefined;
+  let calls = 0;
+
+  for (;;) {
+    const stop = total === undefined ? end : Math.min(end, total);
+    // Before the first answer `total` is unknown: one call is made even for an empty window.
+    if (total !== undefined && cursor >= stop) return;
+    const want = Math.min(Math.max(0, stop - cursor), opts.chunkSize ?? Infinity, cap);
+    const plan = planWindow(cursor, Number.isFinite(want) ? want : cap, cap);
+
+    for (let pageNum = plan.firstPage; pageNum <= plan.lastPage; pageNum++) {
+      if (++calls > maxCalls) throw scanError(opts, `scan stopped after ${maxCalls} pages`);
+      const page = await fetchPage(pageNum, plan.pageSize);
+      total = page.total;
+      const pageStart = (pageNum - 1) * plan.pageSize;
+      // Past the end the upstream repeats its last page: nothing here belongs to the window.
+      if (pageStart >= total) return;
+      const received = page.received ?? page.rows.length;
+      const filtered = received !== page.rows.length;
+      const target = Math.min(end, total);
+      if (received === 0) {
+        if (cursor >= target) return;
+        throw scanError(opts, `page ${pageNum} is empty although total is ${total}`);
+      }
+      const capped = received < plan.pageSize && pageStart + received < total;
+      if (capped) cap = received;
+      const from = Math.max(cursor, pageStart);
+      const to = Math.min(target, pageStart + received);
+      if (to > from) {
+        let rows = filtered ? page.rows : page.rows.slice(from - pageStart, to - pageStart);
+        if (seen && opts.keyOf) {
+          const keyOf = opts.keyOf;
+          const fresh = rows.filter((r) => !seen.has(keyOf(r)));
+          if (rows.length > 0 && fresh.length === 0) {
+            throw scanError(opts, `page ${pageNum} repeats rows already received`);
+          }
+          for (const r of fresh) seen.add(keyOf(r));
+          rows = fresh;
+        }
+        cursor = to;
+        yield { offset: from, rows, total };
+      } else if (!capped && cursor < target) {
+        throw scanError(opts, `page ${pageNum} does not reach row ${cursor}`);
+      }
+      if (cursor >= target) return;
+      // The cap changed the page grid: re-plan from the row reached.
+      if (capped) break;
+    }
+  }
+}
+
+/** Every row, page by page, `pageSize` rows asked per call (fewer when the upstream caps pages). */
+export function scanAll<T>(
+  fetchPage: FetchPage<T>,
+  opts: Omit<ScanOptions<T>, "maxPageSize"> & { pageSize: number },
+): AsyncGenerator<ScanChunk<T>, void, undefined> {
+  return scanRange(fetchPage, 0, Infinity, { ...opts, maxPageSize: opts.pageSize, chunkSize: opts.pageSize });
+}
+
+export interface RangeResult<T> {
+  rows: T[];
+  /** The upstream's total from the last page read. */
+  total: number;
+}
+
+/** The rows [offset, offset+limit), in as few calls as the page grid and the upstream's cap allow. */
+export async function fetchRange<T>(
+  fetchPage: FetchPage<T>,
+  offset: number,
+  limit: number,
+  opts: ScanOptions<T>,
+): Promise<RangeResult<T>> {
+  const rows: T[] = [];
+  // Recorded from every page, since an empty window (or one past the end) yields no chunk.
+  let total = 0;
+  const recording: FetchPage<T> = async (pageNum, pageSize) => {
+    const page = await fetchPage(pageNum, pageSize);
+    total = page.total;
+    return page;
+  };
+  for await (const chunk of scanRange(recording, offset, limit, opts)) rows.push(...chunk.rows);
+  return { rows, total };
+}
