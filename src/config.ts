@@ -1,0 +1,198 @@
+/**
+ * The gateway's configuration: parsed and validated once, at start-up, from the environment. Nothing
+ * else in src/ reads process.env. A missing or malformed value is a ConfigError naming the variable;
+ * an upstream configured without its credentials never starts.
+ */
+export type SignScheme = "rsa-sha1" | "hmac-sha256";
+
+export interface AgentConfig {
+  listBaseUrl: string;
+  adminBaseUrl: string;
+  token: string;
+  stateValues: { active: number; disabled: number };
+}
+
+export interface BridgeConfig {
+  baseUrl: string;
+  companyId: string;
+  apiKey: string;
+  secretKey: string;
+  signScheme: SignScheme;
+  recvWindowMs: number;
+  linkField: string;
+  rateLimitPerMinute: number;
+}
+
+export interface GatewayConfig {
+  port: number;
+  production: boolean;
+  /** Null: the embedded agent simulator serves (only when no upstream is configured at all). */
+  agent: AgentConfig | null;
+  bridge: BridgeConfig | null;
+  /** Fields that only apply when the simulators are embedded. */
+  linkField: string;
+  agentStateValues: { active: number; disabled: number };
+  rateLimitPerMinute: number;
+  signScheme: SignScheme;
+  recvWindowMs: number;
+  /** Largest `first` a connection accepts. */
+  maxPageSize: number;
+  /** Deadline of one GraphQL request's upstream work, ms. */
+  requestTimeoutMs: number;
+  /** Answer debug accounting in `extensions` when the caller asks (x-gateway-debug: 1). */
+  debugExtensions: boolean;
+  /** Bearer keys whose callers may see personal identity data (BridgeProfile.idCard). */
+  identityDataKeys: string[];
+  /** false: the naive baseline (one upstream call per key, no shared index, no coalescing). */
+  planning: boolean;
+  /** Upstream reads' cache bounds, ms. */
+  trafficMaxAgeMs: number;
+  profileMaxAgeMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Bridge field names a profile can be linked through (see upstreams/bridge-api.md §A). */
+export const BRIDGE_LINKABLE_FIELDS = [
+  "agentCustomerNo",
+  "customerNo",
+  "remark",
+  "thirdAccountNo",
+  "thirdUserId",
+  "tgUserId",
+  "email",
+  "phone",
+  "id",
+] as const;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function required(env: Env, name: string, because: string): string {
+  const value = text(env, name);
+  if (value === undefined) throw new ConfigError(name, `is required ${because}`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, "must be an absolute http(s) URL");
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ConfigError(name, "must be an http or https URL");
+  }
+  if (parsed.username || parsed.password) throw new ConfigError(name, "must not carry credentials");
+  if (parsed.search || parsed.hash) throw new ConfigError(name, "must not carry a query or fragment");
+  return value.replace(/\/+$/, "");
+}
+
+function signScheme(env: Env): SignScheme {
+  const value = text(env, "BRIDGE_SIGN_SCHEME") ?? "rsa-sha1";
+  if (value !== "rsa-sha1" && value !== "hmac-sha256") {
+    throw new ConfigError("BRIDGE_SIGN_SCHEME", `must be "rsa-sha1" or "hmac-sha256", got "${value}"`);
+  }
+  return value;
+}
+
+function linkField(env: Env): string {
+  const value = text(env, "BRIDGE_LINK_FIELD") ?? "agentCustomerNo";
+  if (!(BRIDGE_LINKABLE_FIELDS as readonly string[]).includes(value)) {
+    throw new ConfigError("BRIDGE_LINK_FIELD", `must be one of ${BRIDGE_LINKABLE_FIELDS.join(", ")}`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const port = integer(env, "PORT", 4000, 0, 65535);
+  const active = integer(env, "AGENT_STATE_ACTIVE", 0, -2147483648, 2147483647);
+  const disabled = integer(env, "AGENT_STATE_DISABLED", 1, -2147483648, 2147483647);
+  if (active === disabled) {
+    throw new ConfigError("AGENT_STATE_DISABLED", "must differ from AGENT_STATE_ACTIVE");
+  }
+  const scheme = signScheme(env);
+  const recvWindowMs = integer(env, "BRIDGE_RECV_WINDOW_MS", 5000, 1, 60000);
+  const link = linkField(env);
+  const rateLimitPerMinute = integer(env, "BRIDGE_RATE_LIMIT_PER_MIN", 90, 1, 100);
+
+  const agentBase = url(env, "AGENT_BASE_URL");
+  const agentAdminBase = url(env, "AGENT_ADMIN_BASE_URL");
+  const bridgeBase = url(env, "BRIDGE_BASE_URL");
+  if (agentAdminBase && !agentBase) {
+    throw new ConfigError("AGENT_BASE_URL", "is required when AGENT_ADMIN_BASE_URL is set");
+  }
+
+  const agent: AgentConfig | null = agentBase
+    ? {
+        listBaseUrl: agentBase,
+        adminBaseUrl: agentAdminBase ?? agentBase,
+        token: required(env, "AGENT_TOKEN", "when AGENT_BASE_URL is set"),
+        stateValues: { active, disabled },
+      }
+    : null;
+  const bridge: BridgeConfig | null = bridgeBase
+    ? {
+        baseUrl: bridgeBase,
+        companyId: required(env, "BRIDGE_COMPANY_ID", "when BRIDGE_BASE_URL is set"),
+        apiKey: required(env, "BRIDGE_API_KEY", "when BRIDGE_BASE_URL is set"),
+        secretKey: required(env, "BRIDGE_SECRET_KEY", "when BRIDGE_BASE_URL is set"),
+        signScheme: scheme,
+        recvWindowMs,
+        linkField: link,
+        rateLimitPerMinute,
+      }
+    : null;
+  // Half a real deployment on a simulator would serve invented data next to real data: refuse it.
+  if (agent && !bridge) throw new ConfigError("BRIDGE_BASE_URL", "is required when AGENT_BASE_URL is set");
+  if (bridge && !agent) throw new ConfigError("AGENT_BASE_URL", "is required when BRIDGE_BASE_URL is set");
+
+  const nodeEnv = text(env, "NODE_ENV");
+  return {
+    port,
+    production: nodeEnv === "production",
+    agent,
+    bridge,
+    linkField: link,
+    agentStateValues: { active, disabled },
+    rateLimitPerMinute,
+    signScheme: scheme,
+    recvWindowMs,
+    maxPageSize: integer(env, "GATEWAY_MAX_PAGE_SIZE", 500, 100, 2000),
+    requestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000),
+    debugExtensions: text(env, "GATEWAY_DEBUG_EXTENSIONS") !== "0",
+    identityDataKeys: (text(env, "GATEWAY_IDENTITY_DATA_KEYS") ?? "")
+      .split(",")
+      .map((k) => k.trim())
+      .filter((k) => k !== ""),
+    planning: text(env, "GATEWAY_PLANNING") !== "off",
+    trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
+    profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),
+  };
+}

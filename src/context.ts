@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import type { GatewayConfig } from "./config";
+import type { AgentClient } from "./upstreams/agent/client";
+import type { AgentCustomerSource } from "./upstreams/agent/customer-source";
+import { createAgentLoaders, type AgentLoaders } from "./upstreams/agent/loaders";
+import { createBridgeLoaders, type BridgeLoaders } from "./upstreams/bridge/loaders";
+import type { BridgeProfileSource } from "./upstreams/bridge/profile-source";
+import { createRequestScope, type RequestScope } from "./upstreams/request-scope";
+
+/** What lives as long as the server: clients and the shared, planned sources. */
+export interface GatewayServices {
+  config: GatewayConfig;
+  agentClient: AgentClient;
+  agentSource: AgentCustomerSource;
+  bridgeSource: BridgeProfileSource;
+}
+
+/** The per-request context: the caller, its request id and scope, and loaders that live for one request. */
+export interface GatewayContext {
+  requestId: string;
+  scope: RequestScope;
+  services: GatewayServices;
+  agent: AgentLoaders;
+  bridge: BridgeLoaders;
+  /** May this caller see personal identity data (BridgeProfile.idCard)? */
+  canSeeIdentityData: boolean;
+  /** Did the caller ask for upstream accounting in the response extensions? */
+  debug: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's x-request-id when it is a safe token (it ends up in upstream headers), else a new one. */
+export function requestIdFrom(header: string | undefined): string {
+  return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+export function createContext(
+  services: GatewayServices,
+  request: { requestId: string; canSeeIdentityData: boolean; debug: boolean },
+): GatewayContext {
+  const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs);
+  return {
+    requestId: request.requestId,
+    scope,
+    services,
+    agent: createAgentLoaders(services.agentSource, scope),
+    bridge: createBridgeLoaders(services.bridgeSource, scope),
+    canSeeIdentityData: request.canSeeIdentityData,
+    debug: request.debug,
+  };
+}

@@ -1,0 +1,52 @@
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { UpstreamError } from "../upstreams/errors";
+import { ErrorCode } from "./codes";
+import { GatewayError, toPublicUpstreamError } from "./errors";
+
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+/** A resolver threw something that is not a GraphQLError: whatever its shape, it is not the client's fault. */
+function isResolverFailure(error: unknown): boolean {
+  return (
+    error instanceof GraphQLError &&
+    error.originalError !== undefined &&
+    !(error.originalError instanceof GraphQLError)
+  );
+}
+
+/**
+ * The one place that decides what a client sees of an error. The gateway's own coded errors and the
+ * validation errors of GraphQL itself pass; upstream errors are translated; everything else is masked
+ * as INTERNAL_SERVER_ERROR (its message could carry a URL or a secret).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof GatewayError) {
+    return { ...formatted, message: original.message, extensions: { ...original.extensions } };
+  }
+  if (original instanceof UpstreamError) {
+    const translated = toPublicUpstreamError(original);
+    return { ...formatted, message: translated.message, extensions: { ...translated.extensions } };
+  }
+  const code = formatted.extensions?.code;
+  // Apollo's and graphql-js's own request errors (parse, validation, variable coercion) describe the
+  // client's request, never the server: show them, under the contract's one code for bad input.
+  if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && !isResolverFailure(error)) {
+    return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
+  }
+  return {
+    message: "Internal server error.",
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

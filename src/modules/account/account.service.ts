@@ -1,0 +1,174 @@
+import type { GatewayContext } from "../../context";
+import { OutcomeUnknownError } from "../../errors/errors";
+import { UpstreamError } from "../../upstreams/errors";
+import { toCustomer } from "../customer/customer.mapper";
+import {
+  CustomerState,
+  UserErrorCode,
+  type AddUserPayload,
+  type ChangeStatusPayload,
+  type UpdatePwdPayload,
+  type UserError,
+} from "./account.types";
+import { checkCustomerId, checkPassword, checkUserName } from "./account.validation";
+
+/** The upstream may have acted on the call although its answer was lost or unreadable. */
+function outcomeIsUncertain(error: unknown): error is UpstreamError {
+  return (
+    error instanceof UpstreamError &&
+    (error.ambiguous || error.kind === "timeout" || error.kind === "bad_response")
+  );
+}
+
+function rejected(error: UpstreamError): UserError {
+  const reason = error.upstreamMessage ? `: ${error.upstreamMessage}` : "";
+  const code = error.upstreamCode ? ` (code ${error.upstreamCode})` : "";
+  return {
+    code: UserErrorCode.REJECTED,
+    message: `The Agent Customer API refused the change${code}${reason}`,
+    field: null,
+  };
+}
+
+/**
+ * The account mutations. Each upstream call is made exactly once: never retried, cached or coalesced
+ * (they are GET requests with side effects). What they change is dropped from the caches.
+ */
+export class AccountService {
+  constructor(private readonly ctx: GatewayContext) {}
+
+  private get client() {
+    return this.ctx.services.agentClient;
+  }
+
+  private forgetCustomer(customerId: string | null, userName: string | null): void {
+    if (customerId !== null) this.ctx.agent.customerById.clear(customerId);
+    if (userName !== null) this.ctx.agent.customerByUserName.clear(userName);
+    this.ctx.services.agentSource.invalidate();
+  }
+
+  async addUser(userNameArg: string): Promise<AddUserPayload> {
+    const checked = checkUserName(userNameArg);
+    if (!checked.ok)
+      return { userName: null, credentials: null, outcomeReadBack: false, userErrors: [checked.error] };
+    const userName = checked.value;
+    const base = { userName, credentials: null, outcomeReadBack: false, userErrors: [] };
+    let result;
+    try {
+      result = await this.client.addUser(userName, { deadline: this.ctx.scope.deadline });
+    } catch (error) {
+      if (error instanceof UpstreamError && error.kind === "rejected") {
+        return { ...base, userName: null, userErrors: [rejected(error)] };
+      }
+      if (!outcomeIsUncertain(error)) throw error;
+      return this.readBackAddUser(userName);
+    }
+    switch (result.outcome) {
+      case "created":
+        this.forgetCustomer(result.customerId, userName);
+        return {
+          ...base,
+          credentials: { customerId: result.customerId, password: result.password, token: result.token },
+        };
+      case "taken":
+        return {
+          ...base,
+          userErrors: [
+            {
+              code: UserErrorCode.USERNAME_TAKEN,
+              message: `A customer named "${userName}" already exists in this channel.`,
+              field: ["userName"],
+            },
+          ],
+        };
+      case "taken_by_other_channel":
+        return {
+          ...base,
+          userName: null,
+          userErrors: [
+            {
+              code: UserErrorCode.USERNAME_TAKEN_BY_OTHER_CHANNEL,
+              message: `The name "${userName}" is taken by a customer of another channel.`,
+              field: ["userName"],
+            },
+          ],
+        };
+    }
+  }
+
+  /**
+   * addUser's answer was lost. Calling again would answer 201 for our own creation, so the truth is read
+   * from the list instead: the customer exists now (success, credentials unknown) or the outcome is unknown.
+   */
+  private async readBackAddUser(userName: string): Promise<AddUserPayload> {
+    this.forgetCustomer(null, userName);
+    this.ctx.scope.accounting.recordPlan("agent.addUser", "readback", "answer lost");
+    let row;
+    try {
+      [row] = await this.ctx.services.agentSource.byUserNames([userName], this.ctx.scope);
+    } catch {
+      row = null;
+    }
+    if (!row) {
+      throw new OutcomeUnknownError(
+        `The Agent Customer API did not answer addUser for "${userName}", and reading the customer list back did not show the customer. It may or may not exist: look it up before trying again.`,
+        "agent",
+      );
+    }
+    return {
+      userName,
+      credentials: null,
+      outcomeReadBack: true,
+      userErrors: [],
+      resolvedCustomer: toCustomer(row),
+    };
+  }
+
+  async updatePwd(customerIdArg: string, passwordArg: string): Promise<UpdatePwdPayload> {
+    const errors: UserError[] = [];
+    const id = checkCustomerId(customerIdArg);
+    const password = checkPassword(passwordArg);
+    if (!id.ok) errors.push(id.error);
+    if (!password.ok) errors.push(password.error);
+    if (!id.ok || !password.ok) return { customerId: null, userErrors: errors };
+    try {
+      await this.client.updatePwd(id.value, password.value, { deadline: this.ctx.scope.deadline });
+    } catch (error) {
+      if (error instanceof UpstreamError && error.kind === "rejected") {
+        return { customerId: id.value, userErrors: [rejected(error)] };
+      }
+      // The list does not show passwords, so a lost answer cannot be read back.
+      if (outcomeIsUncertain(error)) {
+        throw new OutcomeUnknownError(
+          `The Agent Customer API did not answer updatePwd for customer ${id.value}; the password may or may not have changed.`,
+          "agent",
+        );
+      }
+      throw error;
+    }
+    return { customerId: id.value, userErrors: [] };
+  }
+
+  async changeStatus(customerIdArg: string, state: CustomerState): Promise<ChangeStatusPayload> {
+    const id = checkCustomerId(customerIdArg);
+    if (!id.ok) return { customerId: null, state: null, userErrors: [id.error] };
+    const values = this.ctx.services.config.agentStateValues;
+    const numeric = state === CustomerState.ACTIVE ? values.active : values.disabled;
+    try {
+      await this.client.changeStatus(id.value, numeric, { deadline: this.ctx.scope.deadline });
+    } catch (error) {
+      if (error instanceof UpstreamError && error.kind === "rejected") {
+        return { customerId: id.value, state: null, userErrors: [rejected(error)] };
+      }
+      // The list does not return the customer's state, so a lost answer cannot be read back.
+      if (outcomeIsUncertain(error)) {
+        throw new OutcomeUnknownError(
+          `The Agent Customer API did not answer changeStatus for customer ${id.value}; the state may or may not have changed.`,
+          "agent",
+        );
+      }
+      throw error;
+    }
+    return { customerId: id.value, state, userErrors: [] };
+  }
+}

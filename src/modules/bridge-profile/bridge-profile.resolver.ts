@@ -1,0 +1,94 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import type { GatewayContext } from "../../context";
+import { ErrorCode } from "../../errors/codes";
+import { BadUserInputError, GatewayError, UpstreamFailureError } from "../../errors/errors";
+import { canonicalInteger } from "../../lib/ids";
+import { buildConnection, connectionWindow } from "../common/connection";
+import { toCustomer } from "../customer/customer.mapper";
+import { Customer } from "../customer/customer.type";
+import { toBridgeProfile } from "./bridge-profile.mapper";
+import { BridgeProfile, BridgeProfileConnection } from "./bridge-profile.type";
+
+function parseCustomerNo(customerNo: string): string {
+  const trimmed = customerNo.trim();
+  if (trimmed === "") throw new BadUserInputError('"customerNo" must not be empty.', "customerNo");
+  return trimmed;
+}
+
+@Resolver(() => BridgeProfile)
+export class BridgeProfileResolver {
+  @Query(() => BridgeProfileConnection, {
+    description: "Bridge profiles in upstream order. `customerNo` keeps only that exact customer number.",
+  })
+  async bridgeProfiles(
+    @Ctx() ctx: GatewayContext,
+    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("customerNo", () => String, { nullable: true }) customerNo: string | null,
+  ): Promise<BridgeProfileConnection> {
+    const window = connectionWindow(first, after, ctx.services.config.maxPageSize);
+    const filter = customerNo === null ? undefined : parseCustomerNo(customerNo);
+    const { total, rows } = await ctx.services.bridgeSource.window(
+      window.offset,
+      window.first,
+      filter,
+      ctx.scope,
+    );
+    const linkField = ctx.services.config.linkField;
+    return buildConnection(
+      window,
+      rows.map((r) => toBridgeProfile(r, linkField)),
+      total,
+    );
+  }
+
+  @Query(() => BridgeProfile, {
+    nullable: true,
+    description: "One Bridge profile by its exact customer number.",
+  })
+  async bridgeProfile(
+    @Ctx() ctx: GatewayContext,
+    @Arg("customerNo", () => String) customerNo: string,
+  ): Promise<BridgeProfile | null> {
+    const record = await ctx.bridge.profileByCustomerNo.load(parseCustomerNo(customerNo));
+    return record ? toBridgeProfile(record, ctx.services.config.linkField) : null;
+  }
+
+  @FieldResolver(() => String)
+  customerNo(@Root() profile: BridgeProfile): string {
+    // The contract promises a customer number; a record without one is the upstream's fault.
+    if (profile.customerNo === null) {
+      throw new UpstreamFailureError(
+        `Bridge record ${profile.id} has no customerNo.`,
+        ErrorCode.UPSTREAM_BAD_RESPONSE,
+        "bridge",
+      );
+    }
+    return profile.customerNo;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "National identity document number: personal data, shown only to callers allowed to see it.",
+  })
+  idCard(@Root() profile: BridgeProfile, @Ctx() ctx: GatewayContext): string | null {
+    if (!ctx.canSeeIdentityData) {
+      throw new GatewayError(
+        "idCard is personal identity data; this caller is not allowed to see it.",
+        ErrorCode.FORBIDDEN,
+      );
+    }
+    return profile.idCard;
+  }
+
+  @FieldResolver(() => Customer, {
+    nullable: true,
+    description: "The agent customer this profile is linked to, if any.",
+  })
+  async customer(@Root() profile: BridgeProfile, @Ctx() ctx: GatewayContext): Promise<Customer | null> {
+    const id = profile.linkValue === null ? null : canonicalInteger(profile.linkValue);
+    if (id === null || id === "0" || id.startsWith("-")) return null;
+    const row = await ctx.agent.customerById.load(id);
+    return row ? toCustomer(row) : null;
+  }
+}

@@ -1,0 +1,64 @@
+import { BadUserInputError } from "../../errors/errors";
+import type { PageInfo } from "./page-info.type";
+
+/**
+ * Relay connections over offset-paged upstreams. A cursor is the opaque Base64URL form of the offset of
+ * its row ("o:<offset>"), so a window [offset, offset + first) can be served from the upstream's pages.
+ */
+const CURSOR_PREFIX = "o:";
+
+export function encodeCursor(offset: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${offset}`, "utf8").toString("base64url");
+}
+
+export function decodeCursor(cursor: string, argument = "after"): number {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!text.startsWith(CURSOR_PREFIX) || encodeCursor(Number(text.slice(CURSOR_PREFIX.length))) !== cursor) {
+    throw new BadUserInputError(`"${argument}" is not a cursor this API gave out.`, argument);
+  }
+  const offset = Number(text.slice(CURSOR_PREFIX.length));
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new BadUserInputError(`"${argument}" is not a cursor this API gave out.`, argument);
+  }
+  return offset;
+}
+
+export interface ConnectionWindow {
+  offset: number;
+  first: number;
+}
+
+/** Validates first/after before any upstream call. */
+export function connectionWindow(
+  first: number,
+  after: string | null | undefined,
+  maxFirst: number,
+): ConnectionWindow {
+  if (!Number.isInteger(first) || first < 0 || first > maxFirst) {
+    throw new BadUserInputError(`"first" must be between 0 and ${maxFirst}, got ${first}.`, "first");
+  }
+  const offset = after === null || after === undefined ? 0 : decodeCursor(after) + 1;
+  return { offset, first };
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+export function buildConnection<T>(window: ConnectionWindow, nodes: T[], totalCount: number): Connection<T> {
+  const edges = nodes.map((node, i) => ({ cursor: encodeCursor(window.offset + i), node }));
+  return {
+    edges,
+    nodes,
+    totalCount,
+    pageInfo: {
+      hasNextPage: window.offset + nodes.length < totalCount,
+      hasPreviousPage: window.offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import type { GatewayContext } from "../../context";
+import { BadUserInputError } from "../../errors/errors";
+import { canonicalInteger } from "../../lib/ids";
+import { compareProfilesNewestFirst, toBridgeProfile } from "../bridge-profile/bridge-profile.mapper";
+import { BridgeProfile } from "../bridge-profile/bridge-profile.type";
+import { buildConnection, connectionWindow } from "../common/connection";
+import { toCustomer } from "./customer.mapper";
+import { Customer, CustomerConnection } from "./customer.type";
+
+/** A customerId argument: a positive decimal integer of any size (ids may exceed 2^53). */
+export function parseCustomerId(id: string, argument: string): string {
+  const canonical = /^\d{1,30}$/.test(id.trim()) ? canonicalInteger(id.trim()) : null;
+  if (canonical === null || canonical === "0") {
+    throw new BadUserInputError(`"${argument}" must be a positive decimal integer, got "${id}".`, argument);
+  }
+  return canonical;
+}
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  @Query(() => CustomerConnection, {
+    description:
+      "Agent customers in upstream order, each joined with its Bridge profile. `userName` is a substring filter.",
+  })
+  async customers(
+    @Ctx() ctx: GatewayContext,
+    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("userName", () => String, { nullable: true }) userName: string | null,
+  ): Promise<CustomerConnection> {
+    const window = connectionWindow(first, after, ctx.services.config.maxPageSize);
+    const { total, rows } = await ctx.services.agentSource.window(
+      window.offset,
+      window.first,
+      userName ?? undefined,
+      ctx.scope,
+    );
+    return buildConnection(window, rows.map(toCustomer), total);
+  }
+
+  @Query(() => Customer, { nullable: true, description: "One agent customer by its customerId." })
+  async customer(@Ctx() ctx: GatewayContext, @Arg("id", () => ID) id: string): Promise<Customer | null> {
+    const row = await ctx.agent.customerById.load(parseCustomerId(id, "id"));
+    return row ? toCustomer(row) : null;
+  }
+
+  @Query(() => Customer, {
+    nullable: true,
+    description:
+      "One agent customer whose user name equals `userName`, compared case-insensitively. Never a substring match.",
+  })
+  async customerByUserName(
+    @Ctx() ctx: GatewayContext,
+    @Arg("userName", () => String) userName: string,
+  ): Promise<Customer | null> {
+    if (userName.trim() === "") throw new BadUserInputError('"userName" must not be empty.', "userName");
+    const row = await ctx.agent.customerByUserName.load(userName.trim());
+    return row ? toCustomer(row) : null;
+  }
+
+  @FieldResolver(() => BridgeProfile, {
+    nullable: true,
+    description:
+      "The linked Bridge profile; when several are linked, the one updated last (ties: the larger Bridge id). Null when none is linked, or, with an error entry, when Bridge could not be asked.",
+  })
+  async profile(@Root() customer: Customer, @Ctx() ctx: GatewayContext): Promise<BridgeProfile | null> {
+    const profiles = await this.linkedProfiles(customer, ctx);
+    return profiles[0] ?? null;
+  }
+
+  @FieldResolver(() => [BridgeProfile], {
+    nullable: true,
+    description: "Every linked Bridge profile, most recently updated first.",
+  })
+  profiles(@Root() customer: Customer, @Ctx() ctx: GatewayContext): Promise<BridgeProfile[]> {
+    return this.linkedProfiles(customer, ctx);
+  }
+
+  private async linkedProfiles(customer: Customer, ctx: GatewayContext): Promise<BridgeProfile[]> {
+    const records = await ctx.bridge.profilesByLinkValue.load(customer.id);
+    const linkField = ctx.services.config.linkField;
+    return [...records].sort(compareProfilesNewestFirst).map((r) => toBridgeProfile(r, linkField));
+  }
+}

@@ -1,0 +1,144 @@
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { startStandaloneServer } from "@apollo/server/standalone";
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from "@apollo/server/plugin/landingPage/default";
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { GatewayConfig } from "./config";
+import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "./context";
+import { formatError } from "./errors/format-error";
+import { buildGatewaySchema } from "./schema";
+import { AgentClient } from "./upstreams/agent/client";
+import { AgentCustomerSource } from "./upstreams/agent/customer-source";
+import { BridgeClient } from "./upstreams/bridge/client";
+import { BridgeProfileSource } from "./upstreams/bridge/profile-source";
+import { SlidingWindowRateLimiter } from "./upstreams/bridge/rate-limiter";
+
+/** Where the upstreams are: the configured ones, or the embedded simulators'. */
+export interface UpstreamEndpoints {
+  agent: { listBaseUrl: string; adminBaseUrl: string; token: string };
+  bridge: { baseUrl: string; companyId: string; apiKey: string; secretKey: string };
+}
+
+export interface Gateway {
+  url: string;
+  services: GatewayServices;
+  limiter: SlidingWindowRateLimiter;
+  stop(): Promise<void>;
+}
+
+/** The Bridge page maximum (bridge-api.md B.4); the agent list's cap is unknown, 2000 is its sibling's. */
+const BRIDGE_MAX_PAGE = 2000;
+const AGENT_MAX_PAGE = 2000;
+
+export function createServices(config: GatewayConfig, upstreams: UpstreamEndpoints) {
+  const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
+  const agentClient = new AgentClient({ ...upstreams.agent });
+  const bridgeClient = new BridgeClient({
+    ...upstreams.bridge,
+    signScheme: config.signScheme,
+    recvWindowMs: config.recvWindowMs,
+    beforeCall: (info) => limiter.acquire(info.deadline, info.endpoint),
+    onRateLimitHeaders: (info) => {
+      const wait = info.retryAfterMs ?? (info.httpStatus === 429 || info.banned ? info.resetMs : undefined);
+      if (wait !== undefined) limiter.blockUntil(Date.now() + wait);
+    },
+  });
+  const common = { perKeyConcurrency: 8, planning: config.planning };
+  const services: GatewayServices = {
+    config,
+    agentClient,
+    agentSource: new AgentCustomerSource(agentClient, {
+      ...common,
+      maxPageSize: AGENT_MAX_PAGE,
+      filteredPageSize: 50,
+      maxAgeMs: config.trafficMaxAgeMs,
+    }),
+    bridgeSource: new BridgeProfileSource(bridgeClient, limiter, {
+      ...common,
+      maxPageSize: BRIDGE_MAX_PAGE,
+      filteredPageSize: 20,
+      linkField: config.linkField,
+      maxAgeMs: config.profileMaxAgeMs,
+    }),
+  };
+  const close = async () => {
+    await Promise.all([agentClient.close(), bridgeClient.close()]);
+  };
+  return { services, limiter, close };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function hasIdentityDataKey(req: IncomingMessage, keys: string[]): boolean {
+  const auth = header(req, "authorization");
+  const match = auth === undefined ? null : /^Bearer\s+(\S+)$/i.exec(auth);
+  if (!match) return false;
+  const given = Buffer.from(match[1] as string);
+  return keys.some((key) => {
+    const expected = Buffer.from(key);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+/** Upstream accounting in the response extensions, only when the caller asked (x-gateway-debug: 1). */
+const debugExtensionsPlugin: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        if (!contextValue.debug || response.body.kind !== "single") return;
+        response.body.singleResult.extensions = {
+          ...response.body.singleResult.extensions,
+          gateway: { requestId: contextValue.requestId, ...contextValue.scope.accounting.toJSON() },
+        };
+      },
+    };
+  },
+};
+
+/** Starts the GraphQL endpoint on `port` (0: a free port) over the given upstreams. */
+export async function startGateway(
+  config: GatewayConfig,
+  upstreams: UpstreamEndpoints,
+  port = config.port,
+): Promise<Gateway> {
+  const { services, limiter, close } = createServices(config, upstreams);
+  const server = new ApolloServer<GatewayContext>({
+    schema: buildGatewaySchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: !config.production,
+    plugins: [
+      config.production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      debugExtensionsPlugin,
+    ],
+  });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port, host: "0.0.0.0" },
+    context: async ({ req, res }) => {
+      const requestId = requestIdFrom(header(req, "x-request-id"));
+      res.setHeader("x-request-id", requestId);
+      return createContext(services, {
+        requestId,
+        canSeeIdentityData: hasIdentityDataKey(req, config.identityDataKeys),
+        debug: config.debugExtensions && header(req, "x-gateway-debug") === "1",
+      });
+    },
+  });
+  return {
+    url: new URL("/graphql", url).toString(),
+    services,
+    limiter,
+    async stop() {
+      await server.stop();
+      await close();
+    },
+  };
+}

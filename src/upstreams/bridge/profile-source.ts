@@ -1,0 +1,241 @@
+import { mapWithConcurrency } from "../concurrency";
+import { fetchRange, type FetchPage } from "../page-scan";
+import type { RequestScope } from "../request-scope";
+import { SingleFlight } from "../single-flight";
+import { SharedSnapshot } from "../snapshot";
+import type {
+  BridgeCallOptions,
+  BridgeCustomerPage,
+  BridgeCustomerRecord,
+  PageCustomersParams,
+} from "./types";
+
+/** What the source needs of the Bridge client: the one page call. */
+export interface BridgePagePort {
+  pageCustomers(params: PageCustomersParams, opts?: BridgeCallOptions): Promise<BridgeCustomerPage>;
+}
+
+/** What the source needs of the rate budget. */
+export interface BridgeBudget {
+  available(): number;
+}
+
+export interface BridgeSourceOptions {
+  /** Bridge's documented page maximum (2000). */
+  maxPageSize: number;
+  /** Page size of one filtered (customerNo) lookup. */
+  filteredPageSize: number;
+  /** The record field that holds the agent customerId (BRIDGE_LINK_FIELD). */
+  linkField: string;
+  /** How old shared profile data may be when served, ms. */
+  maxAgeMs: number;
+  perKeyConcurrency: number;
+  /** false: the naive baseline (one call per key, no index, no coalescing), for benchmarks. */
+  planning: boolean;
+}
+
+export interface BridgeProfileIndex {
+  records: BridgeCustomerRecord[];
+  byCustomerNo: Map<string, BridgeCustomerRecord>;
+  byLinkValue: Map<string, BridgeCustomerRecord[]>;
+}
+
+/** The link value of a record as the agent customerId it names: canonical decimal, else null. */
+export function linkValueOf(record: BridgeCustomerRecord, linkField: string): string | null {
+  const raw = record.rawText[linkField];
+  if (raw === null || raw === undefined || !/^\d+$/.test(raw)) return null;
+  return BigInt(raw).toString();
+}
+
+function buildIndex(records: BridgeCustomerRecord[], linkField: string): BridgeProfileIndex {
+  const byCustomerNo = new Map<string, BridgeCustomerRecord>();
+  const byLinkValue = new Map<string, BridgeCustomerRecord[]>();
+  for (const record of records) {
+    if (record.customerNo !== null && !byCustomerNo.has(record.customerNo))
+      byCustomerNo.set(record.customerNo, record);
+    const link = linkValueOf(record, linkField);
+    if (link === null) continue;
+    const list = byLinkValue.get(link);
+    if (list) list.push(record);
+    else byLinkValue.set(link, [record]);
+  }
+  return { records, byCustomerNo, byLinkValue };
+}
+
+/**
+ * The gateway's shared view of Bridge customer records: plans every read for the fewest calls (Bridge
+ * allows 100 a minute per key), coalesces identical reads in flight, and keeps a short-lived index of all
+ * records by customer number and by link value. Only `customerNo` can be filtered upstream; every other
+ * lookup (the link field) needs the whole list, which the index makes one scan for all requests.
+ */
+export class BridgeProfileSource {
+  private readonly flights = new SingleFlight<BridgeCustomerPage>();
+  private readonly index: SharedSnapshot<BridgeProfileIndex>;
+  private lastKnownTotal: number | null = null;
+
+  constructor(
+    private readonly client: BridgePagePort,
+    private readonly budget: BridgeBudget,
+    private readonly options: BridgeSourceOptions,
+  ) {
+    this.index = new SharedSnapshot(options.maxAgeMs);
+  }
+
+  private page(params: PageCustomersParams, scope: RequestScope): Promise<BridgeCustomerPage> {
+    const call = () =>
+      this.client.pageCustomers(params, { deadline: scope.deadline, tracePrefix: scope.requestId });
+    if (!this.options.planning) {
+      scope.accounting.recordCall("bridge", "customer.page");
+      return call();
+    }
+    const key = `${params.current}|${params.size}|${params.customerNo ?? ""}`;
+    const { promise, joined } = this.flights.run(key, async () => {
+      const page = await call();
+      if (params.customerNo === undefined) this.lastKnownTotal = page.total;
+      return page;
+    });
+    scope.accounting.recordCall("bridge", "customer.page", joined);
+    return promise;
+  }
+
+  private fetcher(scope: RequestScope, customerNo?: string): FetchPage<BridgeCustomerRecord> {
+    return async (current, size) => {
+      const page = await this.page({ current, size, customerNo }, scope);
+      return { total: page.total, rows: page.records };
+    };
+  }
+
+  private range(
+    scope: RequestScope,
+    customerNo: string | undefined,
+    offset: number,
+    limit: number,
+    pageSize: number,
+  ) {
+    return fetchRange(this.fetcher(scope, customerNo), offset, limit, {
+      upstream: "bridge",
+      endpoint: "customer.page",
+      maxPageSize: pageSize,
+      keyOf: (record) => record.id,
+    });
+  }
+
+  private scanAll(scope: RequestScope): Promise<{ total: number; rows: BridgeCustomerRecord[] }> {
+    return this.range(scope, undefined, 0, Number.MAX_SAFE_INTEGER, this.options.maxPageSize);
+  }
+
+  private async fullIndex(scope: RequestScope, lookup: string): Promise<BridgeProfileIndex> {
+    const { promise, joined, hit } = this.index.get(async () => {
+      const { rows } = await this.scanAll(scope);
+      return buildIndex(rows, this.options.linkField);
+    });
+    if (hit) scope.accounting.recordIndexHit("bridge.profiles");
+    else
+      scope.accounting.recordPlan(
+        lookup,
+        "scan",
+        joined ? "joined a scan in flight" : `page size ${this.options.maxPageSize}`,
+      );
+    return promise;
+  }
+
+  private scanCost(): number | null {
+    return this.lastKnownTotal === null
+      ? null
+      : Math.max(1, Math.ceil(this.lastKnownTotal / this.options.maxPageSize));
+  }
+
+  /** Records [offset, offset + limit) in upstream order; with `customerNo`, only its exact matches. */
+  async window(
+    offset: number,
+    limit: number,
+    customerNo: string | undefined,
+    scope: RequestScope,
+  ): Promise<{ total: number; rows: BridgeCustomerRecord[] }> {
+    if (this.options.planning) {
+      const fresh = this.index.fresh();
+      if (fresh) {
+        scope.accounting.recordIndexHit("bridge.profiles");
+        const all =
+          customerNo === undefined ? fresh.records : fresh.records.filter((r) => r.customerNo === customerNo);
+        return { total: all.length, rows: all.slice(offset, offset + limit) };
+      }
+    }
+    if (customerNo !== undefined) {
+      // The upstream filter's exactness is undocumented: read every record it returns for the value and
+      // keep the exact matches (the client already drops the others), so totals count exact matches only.
+      scope.accounting.recordPlan("bridge.window", "filtered-window", customerNo);
+      const matches = await this.allMatching(customerNo, scope);
+      return { total: matches.length, rows: matches.slice(offset, offset + limit) };
+    }
+    scope.accounting.recordPlan("bridge.window", "window", `${offset}+${limit}`);
+    return this.range(scope, undefined, offset, limit, this.options.maxPageSize);
+  }
+
+  private async allMatching(customerNo: string, scope: RequestScope): Promise<BridgeCustomerRecord[]> {
+    const { rows } = await this.range(
+      scope,
+      customerNo,
+      0,
+      Number.MAX_SAFE_INTEGER,
+      this.options.filteredPageSize,
+    );
+    return rows.filter((r) => r.customerNo === customerNo);
+  }
+
+  /** One record per customer number, in key order, null when absent. */
+  async byCustomerNos(
+    customerNos: readonly string[],
+    scope: RequestScope,
+  ): Promise<(BridgeCustomerRecord | null)[]> {
+    if (this.options.planning) {
+      const fresh = this.index.fresh();
+      if (fresh) {
+        scope.accounting.recordIndexHit("bridge.profiles", customerNos.length);
+        return customerNos.map((no) => fresh.byCustomerNo.get(no) ?? null);
+      }
+      const scanCost = this.scanCost();
+      // Per-key calls when cheaper, or when the budget could not pay for a scan but could for them.
+      const scanWins =
+        scanCost !== null &&
+        scanCost <= customerNos.length &&
+        !(this.budget.available() < scanCost && customerNos.length <= this.budget.available());
+      if (scanWins) {
+        const index = await this.fullIndex(scope, "bridge.byCustomerNo");
+        return customerNos.map((no) => index.byCustomerNo.get(no) ?? null);
+      }
+      scope.accounting.recordPlan(
+        "bridge.byCustomerNo",
+        "per-key",
+        `${customerNos.length} keys, scan would cost ${scanCost ?? "?"}`,
+      );
+    }
+    return mapWithConcurrency(customerNos, this.options.perKeyConcurrency, async (no) => {
+      const matches = await this.allMatching(no, scope);
+      return matches[0] ?? null;
+    });
+  }
+
+  /** Every record linked to each agent customerId (canonical decimal), unordered, in key order. */
+  async byLinkValues(values: readonly string[], scope: RequestScope): Promise<BridgeCustomerRecord[][]> {
+    if (this.options.linkField === "customerNo") {
+      const records = await this.byCustomerNos(values, scope);
+      return records.map((r) => (r ? [r] : []));
+    }
+    if (!this.options.planning) {
+      // Baseline: no upstream filter on the link field, so every key costs its own full scan.
+      return Promise.all(
+        values.map(async (value) => {
+          const { rows } = await this.scanAll(scope);
+          return rows.filter((r) => linkValueOf(r, this.options.linkField) === value);
+        }),
+      );
+    }
+    const index = await this.fullIndex(scope, "bridge.byLinkValue");
+    return values.map((value) => index.byLinkValue.get(value) ?? []);
+  }
+
+  invalidate(): void {
+    this.index.invalidate();
+  }
+}
