@@ -139,6 +139,8 @@ export interface SimulatorOptions {
     companyId?: string;
     apiKey?: string;
     linkField?: string;
+    /** A fixed secret (Base64 PKCS#8 RSA private key, or the HMAC secret) instead of a fresh one. */
+    secretKey?: string;
   };
   /** Clock of the Bridge time window and rate limit (default Date.now); tests move time with it. */
   now?: () => number;
