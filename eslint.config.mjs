@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "src/generated/", "test/generated/", "*.js", "*.mjs"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "examples/generated/", "*.js", "*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,98 @@
+import { loadConfig } from "../../src/config";
+import { startGateway, type Gateway } from "../../src/server";
+import { startSimulators } from "../../src/simulators";
+import type { SimulatorOptions, Simulators } from "../../src/simulators/types";
+
+/** A gateway on a free loopback port over fresh simulators: what every GraphQL test runs against. */
+export interface TestStack {
+  sims: Simulators;
+  gateway: Gateway;
+  /** POSTs a GraphQL request over real HTTP. */
+  gql<T = GqlData>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GqlResponse<T>>;
+  /** Upstream calls since the last reset, from the simulators' own logs. */
+  calls(): { agent: Record<string, number>; bridge: Record<string, number> };
+  resetCalls(): void;
+  close(): Promise<void>;
+}
+
+// Test data is dynamic JSON; tests assert its shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type GqlData = any;
+
+export interface GqlResponse<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+  errors?: { message: string; path?: (string | number)[]; extensions: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
+}
+
+function countByEndpoint(calls: readonly { endpoint: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of calls) out[c.endpoint] = (out[c.endpoint] ?? 0) + 1;
+  return out;
+}
+
+export async function startStack(
+  options: { sims?: SimulatorOptions; env?: Record<string, string> } = {},
+): Promise<TestStack> {
+  const sims = await startSimulators({ dataset: { agentCustomers: 300, seed: 7 }, ...options.sims });
+  const config = loadConfig({ GATEWAY_REQUEST_TIMEOUT_MS: "5000", ...options.env });
+  const gateway = await startGateway(
+    config,
+    {
+      agent: {
+        listBaseUrl: sims.agent.listBaseUrl,
+        adminBaseUrl: sims.agent.adminBaseUrl,
+        token: sims.agent.token,
+      },
+      bridge: {
+        baseUrl: sims.bridge.baseUrl,
+        companyId: sims.bridge.companyId,
+        apiKey: sims.bridge.apiKey,
+        secretKey: sims.bridge.secretKey,
+      },
+    },
+    0,
+  );
+  const url = gateway.url.replace("0.0.0.0", "127.0.0.1").replace("localhost", "127.0.0.1");
+  return {
+    sims,
+    gateway,
+    async gql(query, variables, headers) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as {
+        data: GqlData;
+        errors?: GqlResponse<GqlData>["errors"];
+        extensions?: Record<string, unknown>;
+      };
+      return {
+        status: res.status,
+        headers: res.headers,
+        data: body.data,
+        errors: body.errors,
+        extensions: body.extensions,
+      };
+    },
+    calls: () => ({
+      agent: countByEndpoint(sims.agent.log.calls),
+      bridge: countByEndpoint(sims.bridge.log.calls),
+    }),
+    resetCalls() {
+      sims.agent.log.reset();
+      sims.bridge.log.reset();
+    },
+    async close() {
+      await gateway.stop();
+      await sims.close();
+    },
+  };
+}
