@@ -227,9 +227,13 @@ export class AgentClient {
 
   /** A non-success `code` other than 201/202 (addUser). */
   private envelopeError(endpoint: AgentEndpoint, env: AgentEnvelope): UpstreamError {
-    // RuoYi's code 500 is its global exception handler: an internal failure that may have half-happened.
-    if (env.code === "500")
-      return this.error(endpoint, "unavailable", "upstream internal error", { env, ambiguous: true });
+    // RuoYi's AjaxResult.error() answers code 500 both for its exception handler and for business refusals
+    // ("客户不存在或不属于该渠道"). On the list, whose parameters we always send well-formed, it can only be
+    // an internal failure: unavailable (and retried). On a mutation the upstream answered and said no:
+    // rejected, with its message for the user (its handlers are transactional, so nothing half-happened).
+    if (endpoint === "customer.list" && env.code === "500") {
+      return this.error(endpoint, "unavailable", "upstream internal error", { env });
+    }
     return this.error(endpoint, "rejected", `refused with code ${env.code ?? "?"}`, { env });
   }
 
