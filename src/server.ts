@@ -9,6 +9,7 @@ import type { IncomingMessage } from "node:http";
 import type { GatewayConfig } from "./config";
 import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "./context";
 import { formatError } from "./errors/format-error";
+import { registerSecrets } from "./logger";
 import { buildGatewaySchema } from "./schema";
 import { AgentClient } from "./upstreams/agent/client";
 import { AgentCustomerSource } from "./upstreams/agent/customer-source";
@@ -34,6 +35,7 @@ const BRIDGE_MAX_PAGE = 2000;
 const AGENT_MAX_PAGE = 2000;
 
 export function createServices(config: GatewayConfig, upstreams: UpstreamEndpoints) {
+  registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
   const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
   const agentClient = new AgentClient({ ...upstreams.agent });
   const bridgeClient = new BridgeClient({

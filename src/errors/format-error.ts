@@ -1,5 +1,6 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { logger } from "../logger";
 import { UpstreamError } from "../upstreams/errors";
 import { ErrorCode } from "./codes";
 import { GatewayError, toPublicUpstreamError } from "./errors";
@@ -43,6 +44,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && !isResolverFailure(error)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
   }
+  // Masked for the client; the operator still needs to see it (redacted of any secret).
+  logger.error(`Unexpected error at ${formatted.path?.join(".") ?? "request"}:`, original);
   return {
     message: "Internal server error.",
     locations: formatted.locations,

@@ -37,6 +37,15 @@ function rejected(error: UpstreamError): UserError {
 export class AccountService {
   constructor(private readonly ctx: GatewayContext) {}
 
+  /**
+   * A mutation may use 60% of the request's time: the rest is kept for reading the outcome back when
+   * its answer is lost.
+   */
+  private mutationDeadline(): number {
+    const remaining = this.ctx.scope.deadline - Date.now();
+    return Date.now() + Math.max(0, Math.floor(remaining * 0.6));
+  }
+
   private get client() {
     return this.ctx.services.agentClient;
   }
@@ -55,7 +64,7 @@ export class AccountService {
     const base = { userName, credentials: null, outcomeReadBack: false, userErrors: [] };
     let result;
     try {
-      result = await this.client.addUser(userName, { deadline: this.ctx.scope.deadline });
+      result = await this.client.addUser(userName, { deadline: this.mutationDeadline() });
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === "rejected") {
         return { ...base, userName: null, userErrors: [rejected(error)] };
@@ -132,7 +141,7 @@ export class AccountService {
     if (!password.ok) errors.push(password.error);
     if (!id.ok || !password.ok) return { customerId: null, userErrors: errors };
     try {
-      await this.client.updatePwd(id.value, password.value, { deadline: this.ctx.scope.deadline });
+      await this.client.updatePwd(id.value, password.value, { deadline: this.mutationDeadline() });
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === "rejected") {
         return { customerId: id.value, userErrors: [rejected(error)] };
@@ -155,7 +164,7 @@ export class AccountService {
     const values = this.ctx.services.config.agentStateValues;
     const numeric = state === CustomerState.ACTIVE ? values.active : values.disabled;
     try {
-      await this.client.changeStatus(id.value, numeric, { deadline: this.ctx.scope.deadline });
+      await this.client.changeStatus(id.value, numeric, { deadline: this.mutationDeadline() });
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === "rejected") {
         return { customerId: id.value, state: null, userErrors: [rejected(error)] };

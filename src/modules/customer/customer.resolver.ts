@@ -26,8 +26,8 @@ export class CustomerResolver {
   async customers(
     @Ctx() ctx: GatewayContext,
     @Arg("first", () => Int, { defaultValue: 20 }) first: number,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-    @Arg("userName", () => String, { nullable: true }) userName: string | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null | undefined,
+    @Arg("userName", () => String, { nullable: true }) userName: string | null | undefined,
   ): Promise<CustomerConnection> {
     const window = connectionWindow(first, after, ctx.services.config.maxPageSize);
     const { total, rows } = await ctx.services.agentSource.window(
