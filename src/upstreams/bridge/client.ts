@@ -172,9 +172,12 @@ export class BridgeClient {
         deadline,
         signal: opts.signal,
         options: this.retry,
-        // Continuing after a 429 without a known wait is what gets the key banned (418).
+        // Continuing after a 429 without a known wait is what gets the key banned (418); a WAF refusal
+        // (403) is not cured by asking again at once and would only spend the rate budget.
         retryable: (err) =>
-          err.httpStatus !== 418 && (err.kind !== "rate_limited" || err.retryAfterMs !== undefined),
+          err.httpStatus !== 418 &&
+          err.httpStatus !== 403 &&
+          (err.kind !== "rate_limited" || err.retryAfterMs !== undefined),
       },
     );
   }
@@ -320,9 +323,11 @@ export class BridgeClient {
         retryAfterMs: waitMs,
       });
     }
-    if (code === "G500" || httpStatus >= 500) {
+    if (code === "G500") {
       return this.error(endpoint, "unavailable", `upstream internal error (${code})`, { httpStatus, env });
     }
+    // An unknown code on an error status (the gateway's G404, G502, ...): the status says more.
+    if (httpStatus < 200 || httpStatus >= 300) return this.statusError(endpoint, httpStatus, env);
     return this.error(endpoint, "rejected", `refused with code ${code}`, { httpStatus, env });
   }
 
