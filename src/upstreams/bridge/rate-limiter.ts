@@ -60,6 +60,12 @@ export class SlidingWindowRateLimiter {
     }
   }
 
+  /** Forgets every call and block: for tests and operators, never called on a hot path. */
+  reset(): void {
+    this.starts.length = 0;
+    this.blockedUntil = 0;
+  }
+
   /** The upstream said 429 / Retry-After: no call before `untilMs` (absolute). */
   blockUntil(untilMs: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, untilMs);
