@@ -119,6 +119,9 @@ export async function* scanRange<T>(
       }
       const capped = received < plan.pageSize && pageStart + received < total;
       if (capped) cap = received;
+      // A capped page after the first is ambiguous: the upstream may have placed it at
+      // (pageNum-1)*pageSize or at (pageNum-1)*cap. Drop it and re-plan on the cap's own grid.
+      if (capped && pageNum > 1) break;
       const from = Math.max(cursor, pageStart);
       const to = Math.min(target, pageStart + received);
       if (to > from) {

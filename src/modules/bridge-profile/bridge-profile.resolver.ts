@@ -22,11 +22,11 @@ export class BridgeProfileResolver {
   })
   async bridgeProfiles(
     @Ctx() ctx: GatewayContext,
-    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("first", () => Int, { defaultValue: 20, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null | undefined,
     @Arg("customerNo", () => String, { nullable: true }) customerNo: string | null | undefined,
   ): Promise<BridgeProfileConnection> {
-    const window = connectionWindow(first, after, ctx.services.config.maxPageSize);
+    const window = connectionWindow(first ?? 20, after, ctx.services.config.maxPageSize);
     const filter = customerNo === null || customerNo === undefined ? undefined : parseCustomerNo(customerNo);
     const { total, rows } = await ctx.services.bridgeSource.window(
       window.offset,

@@ -25,11 +25,11 @@ export class CustomerResolver {
   })
   async customers(
     @Ctx() ctx: GatewayContext,
-    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("first", () => Int, { defaultValue: 20, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null | undefined,
     @Arg("userName", () => String, { nullable: true }) userName: string | null | undefined,
   ): Promise<CustomerConnection> {
-    const window = connectionWindow(first, after, ctx.services.config.maxPageSize);
+    const window = connectionWindow(first ?? 20, after, ctx.services.config.maxPageSize);
     const { total, rows } = await ctx.services.agentSource.window(
       window.offset,
       window.first,

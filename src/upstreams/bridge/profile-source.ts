@@ -101,7 +101,8 @@ export class BridgeProfileSource {
   private fetcher(scope: RequestScope, customerNo?: string): FetchPage<BridgeCustomerRecord> {
     return async (current, size) => {
       const page = await this.page({ current, size, customerNo }, scope);
-      return { total: page.total, rows: page.records };
+      // Rows the upstream sent before the exact customerNo filter: paging advances by those.
+      return { total: page.total, rows: page.records, received: page.receivedCount };
     };
   }
 
