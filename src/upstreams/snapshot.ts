@@ -19,6 +19,11 @@ export class SharedSnapshot<T> {
     return null;
   }
 
+  /** A build is in flight: joining it costs nothing. */
+  isBuilding(): boolean {
+    return this.building !== null;
+  }
+
   /** The age in ms of the held snapshot, or null when none. */
   age(): number | null {
     return this.value ? this.now() - this.value.builtAt : null;

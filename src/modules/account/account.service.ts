@@ -50,6 +50,10 @@ export class AccountService {
     return this.ctx.services.agentClient;
   }
 
+  /**
+   * Whatever a mutation touched is dropped from this request's loaders and from the shared index: the
+   * upstream may change more than it says (a disabled customer's balance, say), and mutations are rare.
+   */
   private forgetCustomer(customerId: string | null, userName: string | null): void {
     if (customerId !== null) this.ctx.agent.customerById.clear(customerId);
     if (userName !== null) this.ctx.agent.customerByUserName.clear(userName);
@@ -143,6 +147,7 @@ export class AccountService {
     try {
       await this.client.updatePwd(id.value, password.value, { deadline: this.mutationDeadline() });
     } catch (error) {
+      this.forgetCustomer(id.value, null);
       if (error instanceof UpstreamError && error.kind === "rejected") {
         return { customerId: id.value, userErrors: [rejected(error)] };
       }
@@ -155,6 +160,7 @@ export class AccountService {
       }
       throw error;
     }
+    this.forgetCustomer(id.value, null);
     return { customerId: id.value, userErrors: [] };
   }
 
@@ -166,6 +172,7 @@ export class AccountService {
     try {
       await this.client.changeStatus(id.value, numeric, { deadline: this.mutationDeadline() });
     } catch (error) {
+      this.forgetCustomer(id.value, null);
       if (error instanceof UpstreamError && error.kind === "rejected") {
         return { customerId: id.value, state: null, userErrors: [rejected(error)] };
       }
@@ -178,6 +185,7 @@ export class AccountService {
       }
       throw error;
     }
+    this.forgetCustomer(id.value, null);
     return { customerId: id.value, state, userErrors: [] };
   }
 }

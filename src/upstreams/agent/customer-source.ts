@@ -111,12 +111,19 @@ export class AgentCustomerSource {
     });
   }
 
-  /** The whole list as a fresh shared index: a scan at the largest page size, shared by concurrent callers. */
-  private async fullIndex(scope: RequestScope, lookup: string): Promise<AgentCustomerIndex> {
+  /**
+   * The whole list as a fresh shared index: a scan at the largest page size, shared by concurrent
+   * callers. `head` is a first page already read (by a planning probe), so that it is not read twice.
+   */
+  private async fullIndex(
+    scope: RequestScope,
+    lookup: string,
+    head?: AgentCustomer[],
+  ): Promise<AgentCustomerIndex> {
     const { promise, joined, hit } = this.index.get(async () => {
-      const { total, rows } = await this.range(scope, undefined, 0, Number.MAX_SAFE_INTEGER);
-      if (total !== rows.length) this.index.invalidate();
-      return buildIndex(rows);
+      const start = head ?? [];
+      const rest = await this.range(scope, undefined, start.length, Number.MAX_SAFE_INTEGER);
+      return buildIndex([...start, ...rest.rows]);
     });
     if (hit) scope.accounting.recordIndexHit("agent.customers");
     else
@@ -167,28 +174,43 @@ export class AgentCustomerSource {
   /** Customers whose user name equals the key case-insensitively, one result per key in order. */
   async byUserNames(names: readonly string[], scope: RequestScope): Promise<(AgentCustomer | null)[]> {
     const lowered = names.map((name) => name.toLowerCase());
-    if (this.options.planning) {
-      const fresh = this.index.fresh();
-      if (fresh) {
-        scope.accounting.recordIndexHit("agent.customers", names.length);
-        return lowered.map((name) => fresh.byLowerName.get(name) ?? null);
-      }
-      const scanCost =
-        this.lastKnownTotal === null ? null : Math.max(1, Math.ceil(this.lastKnownTotal / this.pageCap));
-      // A scan also warms the shared index for every other request: prefer it on a tie.
-      if (scanCost !== null && scanCost <= names.length) {
-        const index = await this.fullIndex(scope, "agent.byUserName");
-        return lowered.map((name) => index.byLowerName.get(name) ?? null);
-      }
-      scope.accounting.recordPlan(
-        "agent.byUserName",
-        "per-key",
-        `${names.length} keys, scan would cost ${scanCost ?? "?"}`,
+    if (!this.options.planning) {
+      return mapWithConcurrency(lowered, this.options.perKeyConcurrency, (name) =>
+        this.findByUserName(name, scope),
       );
     }
-    return mapWithConcurrency(lowered, this.options.perKeyConcurrency, (name) =>
-      this.findByUserName(name, scope),
+    const fresh = this.index.fresh();
+    if (fresh) {
+      scope.accounting.recordIndexHit("agent.customers", names.length);
+      return lowered.map((name) => fresh.byLowerName.get(name) ?? null);
+    }
+    // Cost in calls: one filtered call per key, or a scan of ceil(total / page cap) pages. With the
+    // total unknown (nothing read yet), several keys justify reading the scan's first page as a probe:
+    // it tells the total and may already hold some of the names.
+    let head: AgentCustomer[] | undefined;
+    if (this.lastKnownTotal === null && names.length > 1) {
+      head = (await this.range(scope, undefined, 0, this.pageCap)).rows;
+    }
+    const scanCost = this.scanCost();
+    // A scan also warms the shared index for every other request: prefer it on a tie.
+    if (scanCost !== null && scanCost <= names.length) {
+      const index = await this.fullIndex(scope, "agent.byUserName", head);
+      return lowered.map((name) => index.byLowerName.get(name) ?? null);
+    }
+    const known = new Map((head ?? []).map((row) => [row.userName.toLowerCase(), row] as const));
+    scope.accounting.recordPlan(
+      "agent.byUserName",
+      "per-key",
+      `${names.length} keys, ${known.size > 0 ? "after a probe page, " : ""}scan would cost ${scanCost ?? "?"}`,
     );
+    return mapWithConcurrency(lowered, this.options.perKeyConcurrency, async (name) =>
+      known.has(name) ? (known.get(name) as AgentCustomer) : this.findByUserName(name, scope),
+    );
+  }
+
+  /** Calls a full scan costs, from the last known total and the page cap; null while unknown. */
+  private scanCost(): number | null {
+    return this.lastKnownTotal === null ? null : Math.max(1, Math.ceil(this.lastKnownTotal / this.pageCap));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { mapWithConcurrency } from "../concurrency";
+import { UpstreamError } from "../errors";
 import { fetchRange, type FetchPage } from "../page-scan";
 import type { RequestScope } from "../request-scope";
 import { SingleFlight } from "../single-flight";
@@ -17,7 +18,11 @@ export interface BridgePagePort {
 
 /** What the source needs of the rate budget. */
 export interface BridgeBudget {
+  /** Calls allowed right now. */
   available(): number;
+  /** Calls that will be allowed at `at` (absolute ms) if nothing else is spent before. */
+  slotsFreeBy(at: number): number;
+  readonly limitPerMinute: number;
 }
 
 export interface BridgeSourceOptions {
@@ -125,10 +130,35 @@ export class BridgeProfileSource {
     return this.range(scope, undefined, 0, Number.MAX_SAFE_INTEGER, this.options.maxPageSize);
   }
 
-  private async fullIndex(scope: RequestScope, lookup: string): Promise<BridgeProfileIndex> {
+  /** `head`: the scan's first page, already read by a planning probe, so that it is not read twice. */
+  private async fullIndex(
+    scope: RequestScope,
+    lookup: string,
+    head?: BridgeCustomerRecord[],
+  ): Promise<BridgeProfileIndex> {
+    const cost = (this.scanCost() ?? 1) - (head ? 1 : 0);
+    if (
+      this.index.fresh() === null &&
+      !this.index.isBuilding() &&
+      this.budget.slotsFreeBy(scope.deadline) < cost
+    ) {
+      // Starting a scan the budget cannot finish before the deadline would spend calls for nothing.
+      throw new UpstreamError("The gateway's Bridge call budget cannot pay for this read now.", {
+        upstream: "bridge",
+        kind: "rate_limited",
+        endpoint: "customer.page",
+      });
+    }
     const { promise, joined, hit } = this.index.get(async () => {
-      const { rows } = await this.scanAll(scope);
-      return buildIndex(rows, this.options.linkField);
+      const start = head ?? [];
+      const rest = await this.range(
+        scope,
+        undefined,
+        start.length,
+        Number.MAX_SAFE_INTEGER,
+        this.options.maxPageSize,
+      );
+      return buildIndex([...start, ...rest.rows], this.options.linkField);
     });
     if (hit) scope.accounting.recordIndexHit("bridge.profiles");
     else
@@ -144,6 +174,18 @@ export class BridgeProfileSource {
     return this.lastKnownTotal === null
       ? null
       : Math.max(1, Math.ceil(this.lastKnownTotal / this.options.maxPageSize));
+  }
+
+  /**
+   * Scan (and index for everyone) rather than one filtered call per key when: a scan is already in flight
+   * (joining costs nothing); it costs no more calls than the keys; or the budget is running low, where
+   * one scan now serves every later lookup from the index while per-key calls would drain it.
+   */
+  private shouldScan(keys: number, scanCost: number): boolean {
+    if (scanCost <= keys) return true;
+    const available = this.budget.available();
+    const reserve = Math.ceil(this.budget.limitPerMinute / 4);
+    return available - keys < reserve && scanCost <= available;
   }
 
   /** Records [offset, offset + limit) in upstream order; with `customerNo`, only its exact matches. */
@@ -195,15 +237,24 @@ export class BridgeProfileSource {
         scope.accounting.recordIndexHit("bridge.profiles", customerNos.length);
         return customerNos.map((no) => fresh.byCustomerNo.get(no) ?? null);
       }
+      // With the total unknown (nothing read yet), several keys, or a low budget, justify reading the
+      // scan's first page as a probe: it tells the total and may already hold some of the keys.
+      let head: BridgeCustomerRecord[] | undefined;
+      if (this.scanCost() === null && !this.index.isBuilding() && this.shouldScan(customerNos.length, 2)) {
+        head = (await this.range(scope, undefined, 0, this.options.maxPageSize, this.options.maxPageSize))
+          .rows;
+      }
       const scanCost = this.scanCost();
-      // Per-key calls when cheaper, or when the budget could not pay for a scan but could for them.
-      const scanWins =
-        scanCost !== null &&
-        scanCost <= customerNos.length &&
-        !(this.budget.available() < scanCost && customerNos.length <= this.budget.available());
-      if (scanWins) {
-        const index = await this.fullIndex(scope, "bridge.byCustomerNo");
+      if (this.index.isBuilding() || (scanCost !== null && this.shouldScan(customerNos.length, scanCost))) {
+        const index = await this.fullIndex(scope, "bridge.byCustomerNo", head);
         return customerNos.map((no) => index.byCustomerNo.get(no) ?? null);
+      }
+      const known = new Map((head ?? []).map((r) => [r.customerNo, r] as const));
+      if (known.size > 0) {
+        const found = customerNos.map((no) => known.get(no) ?? null);
+        const missing = customerNos.filter((_, i) => found[i] === null);
+        const fetched = await this.perKey(missing, scope);
+        return found.map((r) => r ?? fetched.shift() ?? null);
       }
       scope.accounting.recordPlan(
         "bridge.byCustomerNo",
@@ -211,6 +262,13 @@ export class BridgeProfileSource {
         `${customerNos.length} keys, scan would cost ${scanCost ?? "?"}`,
       );
     }
+    return this.perKey(customerNos, scope);
+  }
+
+  private perKey(
+    customerNos: readonly string[],
+    scope: RequestScope,
+  ): Promise<(BridgeCustomerRecord | null)[]> {
     return mapWithConcurrency(customerNos, this.options.perKeyConcurrency, async (no) => {
       const matches = await this.allMatching(no, scope);
       return matches[0] ?? null;

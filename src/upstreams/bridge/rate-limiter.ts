@@ -29,6 +29,18 @@ export class SlidingWindowRateLimiter {
     return this.perMinute - this.starts.length;
   }
 
+  /** Slots that will be free at `at` (absolute) if nothing else is spent before then. */
+  slotsFreeBy(at: number): number {
+    if (at < this.blockedUntil) return 0;
+    this.prune(this.now());
+    const stillCounted = this.starts.filter((start) => start > at - this.windowMs).length;
+    return this.perMinute - stillCounted;
+  }
+
+  get limitPerMinute(): number {
+    return this.perMinute;
+  }
+
   /** When the next slot frees, as an absolute time. */
   private nextSlotAt(at: number): number {
     this.prune(at);
