@@ -33,6 +33,9 @@ export interface Gateway {
 /** The Bridge page maximum (bridge-api.md B.4); the agent list's cap is unknown, 2000 is its sibling's. */
 const BRIDGE_MAX_PAGE = 2000;
 const AGENT_MAX_PAGE = 2000;
+/** Bridge's rate window and its first ban (bridge-api.md B.8), when an answer does not say. */
+const RATE_WINDOW_MS = 60_000;
+const BAN_MS = 5 * 60_000;
 
 export function createServices(config: GatewayConfig, upstreams: UpstreamEndpoints) {
   registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
@@ -44,8 +47,11 @@ export function createServices(config: GatewayConfig, upstreams: UpstreamEndpoin
     recvWindowMs: config.recvWindowMs,
     beforeCall: (info) => limiter.acquire(info.deadline, info.endpoint),
     onRateLimitHeaders: (info) => {
-      const wait = info.retryAfterMs ?? (info.httpStatus === 429 || info.banned ? info.resetMs : undefined);
-      if (wait !== undefined) limiter.blockUntil(Date.now() + wait);
+      // After a 429 no call may go out before the upstream's window frees (another call then is what
+      // earns a 418 ban); after a 418, none before the ban ends.
+      if (info.httpStatus !== 429 && !info.banned) return;
+      const wait = info.retryAfterMs ?? info.resetMs ?? (info.banned ? BAN_MS : RATE_WINDOW_MS);
+      limiter.blockUntil(Date.now() + wait);
     },
   });
   const common = { perKeyConcurrency: 8, planning: config.planning };

@@ -77,6 +77,22 @@ describe("upstream failures: the right code, the other upstream's data intact, n
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_RATE_LIMITED", upstream: "bridge" });
   });
 
+  it("a 418 ban without headers closes the gate for the ban's length: no further Bridge call", async () => {
+    stack.sims.bridge.faults.set("*", { kind: "http", status: 418 }, 1);
+    const first = await stack.gql(PAGE);
+    expect(first.errors?.[0]?.extensions).toMatchObject({
+      code: "UPSTREAM_RATE_LIMITED",
+      upstream: "bridge",
+    });
+    const second = await stack.gql(PAGE);
+    expect(second.errors?.[0]?.extensions).toMatchObject({
+      code: "UPSTREAM_RATE_LIMITED",
+      upstream: "bridge",
+    });
+    expect(stack.calls().bridge["customer.page"]).toBe(1);
+    expect(stack.gateway.limiter.available()).toBe(0);
+  });
+
   const agentCases: [string, Parameters<TestStack["sims"]["agent"]["faults"]["set"]>[1], string][] = [
     [
       "invalid token inside HTTP 200",
