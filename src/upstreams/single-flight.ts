@@ -1,3 +1,6 @@
+import type { UpstreamName } from "./errors";
+import type { RequestScope } from "./request-scope";
+
 /**
  * Identical reads in flight at the same time are made once: the first caller starts the call, every
  * later caller with the same key shares its promise until it settles. Only for reads: mutations never
@@ -20,4 +23,23 @@ export class SingleFlight<T> {
   get size(): number {
     return this.inFlight.size;
   }
+}
+
+/**
+ * One upstream read made for a request: coalesced with an identical read in flight when `flights` is
+ * given (null: the naive baseline, every read its own call), and counted for the request either way.
+ */
+export function sharedRead<T>(
+  flights: SingleFlight<T> | null,
+  key: string,
+  scope: RequestScope,
+  call: { upstream: UpstreamName; endpoint: string; start: () => Promise<T> },
+): Promise<T> {
+  if (flights === null) {
+    scope.accounting.recordCall(call.upstream, call.endpoint);
+    return call.start();
+  }
+  const { promise, joined } = flights.run(key, call.start);
+  scope.accounting.recordCall(call.upstream, call.endpoint, joined);
+  return promise;
 }

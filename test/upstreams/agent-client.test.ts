@@ -1,26 +1,18 @@
 import { AgentClient } from "../../src/upstreams/agent/client";
 import type { AgentCustomer } from "../../src/upstreams/agent/types";
-import { isUpstreamError, type UpstreamError } from "../../src/upstreams/errors";
 import { fetchRange, type FetchPage } from "../../src/upstreams/page-scan";
 import { formatDecimal, decimalFromJsonText } from "../../src/lib/decimal";
 import { startSimulators, type Simulators } from "../../src/simulators";
+import { FailureCollector } from "../support/failures";
 
 /** The Agent client against the real simulator over loopback HTTP. */
 let sims: Simulators;
 let client: AgentClient;
-const errors: UpstreamError[] = [];
+const collector = new FailureCollector();
+const errors = collector.errors;
+const failure = (p: Promise<unknown>) => collector.failure(p);
 
 const fast = { connectMs: 500, headersMs: 300, bodyMs: 300, totalMs: 3000 };
-
-async function failure(p: Promise<unknown>): Promise<UpstreamError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isUpstreamError(err)) throw new Error(`expected an UpstreamError, got ${String(err)}`);
-  errors.push(err);
-  return err;
-}
 
 beforeAll(async () => {
   sims = await startSimulators({

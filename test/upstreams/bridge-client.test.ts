@@ -1,14 +1,16 @@
 import { generateKeyPairSync } from "node:crypto";
 import { BridgeClient, type BridgeClientConfig, type RateLimitInfo } from "../../src/upstreams/bridge/client";
 import type { BridgeCustomerRecord } from "../../src/upstreams/bridge/types";
-import { isUpstreamError, type UpstreamError } from "../../src/upstreams/errors";
 import { scanAll, type FetchPage } from "../../src/upstreams/page-scan";
 import { startSimulators, type Simulators } from "../../src/simulators";
+import { FailureCollector } from "../support/failures";
 
 /** The Bridge client against the real simulator over loopback HTTP. */
 let sims: Simulators;
 let client: BridgeClient;
-const errors: UpstreamError[] = [];
+const collector = new FailureCollector();
+const errors = collector.errors;
+const failure = (p: Promise<unknown>) => collector.failure(p);
 const fast = { connectMs: 500, headersMs: 300, bodyMs: 300, totalMs: 3000 };
 const retry = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 
@@ -23,16 +25,6 @@ function config(over: Partial<BridgeClientConfig> = {}): BridgeClientConfig {
     retry,
     ...over,
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<UpstreamError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isUpstreamError(err)) throw new Error(`expected an UpstreamError, got ${String(err)}`);
-  errors.push(err);
-  return err;
 }
 
 beforeAll(async () => {

@@ -138,30 +138,15 @@ export class AccountService {
   }
 
   async updatePwd(customerIdArg: string, passwordArg: string): Promise<UpdatePwdPayload> {
-    const errors: UserError[] = [];
     const id = checkCustomerId(customerIdArg);
     const password = checkPassword(passwordArg);
-    if (!id.ok) errors.push(id.error);
-    if (!password.ok) errors.push(password.error);
-    if (!id.ok || !password.ok) return { customerId: null, userErrors: errors };
-    try {
-      await this.client.updatePwd(id.value, password.value, { deadline: this.mutationDeadline() });
-    } catch (error) {
-      this.forgetCustomer(id.value, null);
-      if (error instanceof UpstreamError && error.kind === "rejected") {
-        return { customerId: id.value, userErrors: [rejected(error)] };
-      }
-      // The list does not show passwords, so a lost answer cannot be read back.
-      if (outcomeIsUncertain(error)) {
-        throw new OutcomeUnknownError(
-          `The Agent Customer API did not answer updatePwd for customer ${id.value}; the password may or may not have changed.`,
-          "agent",
-        );
-      }
-      throw error;
+    if (!id.ok || !password.ok) {
+      return { customerId: null, userErrors: [id, password].flatMap((c) => (c.ok ? [] : [c.error])) };
     }
-    this.forgetCustomer(id.value, null);
-    return { customerId: id.value, userErrors: [] };
+    const refusal = await this.changeCustomer(id.value, "updatePwd", "the password", (deadline) =>
+      this.client.updatePwd(id.value, password.value, { deadline }),
+    );
+    return { customerId: id.value, userErrors: refusal ? [refusal] : [] };
   }
 
   async changeStatus(customerIdArg: string, state: CustomerState): Promise<ChangeStatusPayload> {
@@ -169,23 +154,37 @@ export class AccountService {
     if (!id.ok) return { customerId: null, state: null, userErrors: [id.error] };
     const values = this.ctx.services.config.agentStateValues;
     const numeric = state === CustomerState.ACTIVE ? values.active : values.disabled;
+    const refusal = await this.changeCustomer(id.value, "changeStatus", "the state", (deadline) =>
+      this.client.changeStatus(id.value, numeric, { deadline }),
+    );
+    return { customerId: id.value, state: refusal ? null : state, userErrors: refusal ? [refusal] : [] };
+  }
+
+  /**
+   * One change of an existing customer, sent exactly once. A business refusal is returned as a
+   * userError; a lost answer is OUTCOME_UNKNOWN, because the list shows neither passwords nor states
+   * and so cannot be read back.
+   */
+  private async changeCustomer(
+    customerId: string,
+    mutation: string,
+    what: string,
+    send: (deadline: number) => Promise<void>,
+  ): Promise<UserError | null> {
     try {
-      await this.client.changeStatus(id.value, numeric, { deadline: this.mutationDeadline() });
+      await send(this.mutationDeadline());
+      return null;
     } catch (error) {
-      this.forgetCustomer(id.value, null);
-      if (error instanceof UpstreamError && error.kind === "rejected") {
-        return { customerId: id.value, state: null, userErrors: [rejected(error)] };
-      }
-      // The list does not return the customer's state, so a lost answer cannot be read back.
+      if (error instanceof UpstreamError && error.kind === "rejected") return rejected(error);
       if (outcomeIsUncertain(error)) {
         throw new OutcomeUnknownError(
-          `The Agent Customer API did not answer changeStatus for customer ${id.value}; the state may or may not have changed.`,
+          `The Agent Customer API did not answer ${mutation} for customer ${customerId}; ${what} may or may not have changed.`,
           "agent",
         );
       }
       throw error;
+    } finally {
+      this.forgetCustomer(customerId, null);
     }
-    this.forgetCustomer(id.value, null);
-    return { customerId: id.value, state, userErrors: [] };
   }
 }

@@ -1,5 +1,5 @@
 import type { RequestScope } from "../request-scope";
-import { SingleFlight } from "../single-flight";
+import { SingleFlight, sharedRead } from "../single-flight";
 import { SharedSnapshot } from "../snapshot";
 import { mapWithConcurrency } from "../concurrency";
 import { fetchRange, type FetchPage } from "../page-scan";
@@ -71,19 +71,16 @@ export class AgentCustomerSource {
 
   /** One list call, coalesced with an identical one in flight, counted for the request. */
   private listPage(params: ListCustomersParams, scope: RequestScope): Promise<AgentCustomerPage> {
-    const call = () => this.client.listCustomers(params, { deadline: scope.deadline });
-    if (!this.options.planning) {
-      scope.accounting.recordCall("agent", "customer.list");
-      return call();
-    }
     const key = `${params.pageNum}|${params.pageSize}|${params.userName ?? ""}`;
-    const { promise, joined } = this.flights.run(key, async () => {
-      const page = await call();
-      if (!params.userName) this.lastKnownTotal = page.total;
-      return page;
+    return sharedRead(this.options.planning ? this.flights : null, key, scope, {
+      upstream: "agent",
+      endpoint: "customer.list",
+      start: async () => {
+        const page = await this.client.listCustomers(params, { deadline: scope.deadline });
+        if (!params.userName) this.lastKnownTotal = page.total;
+        return page;
+      },
     });
-    scope.accounting.recordCall("agent", "customer.list", joined);
-    return promise;
   }
 
   private fetcher(scope: RequestScope, userName?: string): FetchPage<AgentCustomer> {

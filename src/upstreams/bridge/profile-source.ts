@@ -2,7 +2,7 @@ import { mapWithConcurrency } from "../concurrency";
 import { UpstreamError } from "../errors";
 import { fetchRange, type FetchPage } from "../page-scan";
 import type { RequestScope } from "../request-scope";
-import { SingleFlight } from "../single-flight";
+import { SingleFlight, sharedRead } from "../single-flight";
 import { SharedSnapshot } from "../snapshot";
 import type {
   BridgeCallOptions,
@@ -86,21 +86,21 @@ export class BridgeProfileSource {
     this.index = new SharedSnapshot(options.maxAgeMs);
   }
 
+  /** One page call, coalesced with an identical one in flight, counted for the request. */
   private page(params: PageCustomersParams, scope: RequestScope): Promise<BridgeCustomerPage> {
-    const call = () =>
-      this.client.pageCustomers(params, { deadline: scope.deadline, tracePrefix: scope.requestId });
-    if (!this.options.planning) {
-      scope.accounting.recordCall("bridge", "customer.page");
-      return call();
-    }
     const key = `${params.current}|${params.size}|${params.customerNo ?? ""}`;
-    const { promise, joined } = this.flights.run(key, async () => {
-      const page = await call();
-      if (params.customerNo === undefined) this.lastKnownTotal = page.total;
-      return page;
+    return sharedRead(this.options.planning ? this.flights : null, key, scope, {
+      upstream: "bridge",
+      endpoint: "customer.page",
+      start: async () => {
+        const page = await this.client.pageCustomers(params, {
+          deadline: scope.deadline,
+          tracePrefix: scope.requestId,
+        });
+        if (params.customerNo === undefined) this.lastKnownTotal = page.total;
+        return page;
+      },
     });
-    scope.accounting.recordCall("bridge", "customer.page", joined);
-    return promise;
   }
 
   private fetcher(scope: RequestScope, customerNo?: string): FetchPage<BridgeCustomerRecord> {
