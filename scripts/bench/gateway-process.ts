@@ -1,0 +1,115 @@
+/** Starts and stops the gateway under benchmark as a child process (scripts/bench/gateway-child.ts). */
+import { fork, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ChildMessage, ParentMessage } from "./protocol";
+
+/** The compiled child entry: next to this file when running from dist/, else the repo's dist/. */
+function childScript(): string {
+  const candidates = [
+    join(__dirname, "gateway-child.js"),
+    join(__dirname, "..", "..", "dist", "scripts", "bench", "gateway-child.js"),
+  ];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error("the bench's gateway child is not compiled: run `npm run build` first");
+  return found;
+}
+
+export class GatewayProcess {
+  private stderrTail = "";
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: URL,
+  ) {}
+
+  /** `nodeArgs`: extra Node flags for the gateway process, e.g. --cpu-prof to profile it. */
+  static start(
+    env: NodeJS.ProcessEnv,
+    nodeArgs: string[] = [],
+    startTimeoutMs = 30_000,
+  ): Promise<GatewayProcess> {
+    const child = fork(childScript(), [], {
+      env,
+      execArgv: nodeArgs,
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    let tail = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      tail = (tail + chunk.toString("utf8")).slice(-4000);
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`the gateway did not start within ${startTimeoutMs} ms\n${tail}`));
+      }, startTimeoutMs);
+      const onMessage = (message: ChildMessage) => {
+        if (message.type === "ready") {
+          clearTimeout(timer);
+          child.off("message", onMessage);
+          const gateway = new GatewayProcess(child, new URL(message.url));
+          child.stderr?.on("data", (chunk: Buffer) => {
+            gateway.stderrTail = (gateway.stderrTail + chunk.toString("utf8")).slice(-4000);
+          });
+          resolve(gateway);
+        } else if (message.type === "failed") {
+          clearTimeout(timer);
+          reject(new Error(`the gateway could not start: ${message.message}\n${tail}`));
+        }
+      };
+      child.on("message", onMessage);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the gateway exited with code ${code} before it was ready\n${tail}`));
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  private send(message: ParentMessage): void {
+    this.child.send(message);
+  }
+
+  /** The child's peak RSS so far, bytes. */
+  peakRss(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the gateway did not report its memory")), 5000);
+      const onMessage = (message: ChildMessage) => {
+        if (message.type !== "stats") return;
+        clearTimeout(timer);
+        this.child.off("message", onMessage);
+        resolve(message.peakRssBytes);
+      };
+      this.child.on("message", onMessage);
+      this.send({ type: "stats" });
+    });
+  }
+
+  /**
+   * Stops the child. Nothing of it needs to outlive the measurement, and a planning-off gateway may still be
+   * working through a backlog: ask it to stop (it exits within a moment, in flight or not), else kill it.
+   */
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const force = setTimeout(() => this.child.kill("SIGKILL"), 3000);
+      this.child.once("exit", () => {
+        clearTimeout(force);
+        resolve();
+      });
+      try {
+        this.send({ type: "stop" });
+      } catch {
+        this.child.kill("SIGKILL");
+      }
+    });
+  }
+
+  /** The last lines the child wrote to stderr (for failure reports). */
+  get stderr(): string {
+    return this.stderrTail;
+  }
+}

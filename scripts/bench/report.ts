@@ -1,0 +1,207 @@
+/** The bench report as Markdown: the table, the targets of issue §6 met or missed, and the evidence. */
+import type { BenchReport, ModeResult, WorkloadResult } from "./run";
+import type { Calls } from "./workloads";
+
+function fixed(n: number, digits: number): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : "–";
+}
+
+/** Per-query figures: few decimals when they are small. */
+function rate(n: number): string {
+  if (!Number.isFinite(n)) return "–";
+  if (n === 0) return "0";
+  if (Number.isInteger(n)) return String(n);
+  return n >= 10 ? n.toFixed(1) : n >= 0.1 ? n.toFixed(2) : n.toFixed(3);
+}
+
+function calls(c: Calls, format: (n: number) => string = String): string {
+  return `${format(c.agent)}+${format(c.bridge)}`;
+}
+
+function codes(record: Record<string, number>): string {
+  const entries = Object.entries(record);
+  return entries.length === 0 ? "" : ` (${entries.map(([k, n]) => `${k} ${n}`).join(", ")})`;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1024 ** 2).toFixed(0);
+}
+
+function same(a: Calls, b: Calls): boolean {
+  return a.agent === b.agent && a.bridge === b.bridge;
+}
+
+function row(w: WorkloadResult, m: ModeResult): string {
+  const cold = m.cold.calls;
+  const mismatch = same(cold, cold.debug) ? "" : ` (debug ${calls(cold.debug)})`;
+  const coldMark = m.mode === "planning" ? (same(cold, w.optimum) ? " ✓" : " ✗") : "";
+  const none = m.load.requests === 0;
+  return `| ${w.title} | ${m.mode === "planning" ? "planning on" : "planning off"} | ${calls(cold)}${coldMark}${mismatch} | ${calls(w.optimum)} | ${fixed(m.cold.ms, 1)}${codes(m.cold.errorCodes)} | ${calls(m.load.callsPerQuery, rate)} | ${calls(m.load.floorPerQuery, rate)} | ${none ? "–" : fixed(m.load.p50, 0)} | ${none ? "–" : fixed(m.load.p99, 0)} | ${fixed(m.load.rps, 0)} | ${m.load.errors}/${m.load.requests}${codes(m.load.errorCodes)} | ${m.bridge429} | ${mb(m.peakRssBytes)} |`;
+}
+
+interface Target {
+  name: string;
+  met: boolean;
+  /** Not one of the issue's targets: shown for information. */
+  informative?: boolean;
+  evidence: string;
+}
+
+function mode(w: WorkloadResult | undefined, which: "planning" | "baseline"): ModeResult | undefined {
+  return w?.modes.find((m) => m.mode === which);
+}
+
+export function targets(report: BenchReport): Target[] {
+  const out: Target[] = [];
+  const planned = report.workloads.flatMap((w) => {
+    const m = mode(w, "planning");
+    return m ? [{ w, m }] : [];
+  });
+  const off = planned.filter(({ w, m }) => !same(m.cold.calls, w.optimum));
+  out.push({
+    name: "Upstream calls equal the optimum on every workload (cold phase, planning on)",
+    met: off.length === 0,
+    evidence:
+      off.length === 0
+        ? "every cold phase made exactly the optimum"
+        : off.map(({ w, m }) => `${w.title}: ${calls(m.cold.calls)} vs ${calls(w.optimum)}`).join("; "),
+  });
+  const overCold = planned.filter(({ w, m }) => {
+    const perQueryOptimum = {
+      agent: w.optimum.agent / w.coldRequests,
+      bridge: w.optimum.bridge / w.coldRequests,
+    };
+    return (
+      m.load.callsPerQuery.agent > perQueryOptimum.agent + 1e-9 ||
+      m.load.callsPerQuery.bridge > perQueryOptimum.bridge + 1e-9
+    );
+  });
+  out.push({
+    name: "Under load no query costs more than the cold optimum (calls/query ≤ optimum/query)",
+    met: overCold.length === 0,
+    evidence:
+      overCold.length === 0
+        ? "every load phase stayed at or below the optimum per query"
+        : overCold.map(({ w, m }) => `${w.title}: ${calls(m.load.callsPerQuery, rate)}/query`).join("; "),
+  });
+  const aboveFloor = planned.filter(
+    ({ m }) =>
+      m.load.callsPerQuery.agent > m.load.floorPerQuery.agent * 2 + 1e-9 ||
+      m.load.callsPerQuery.bridge > m.load.floorPerQuery.bridge * 2 + 1e-9,
+  );
+  out.push({
+    name: "Under load calls stay within 2× the freshness floor (not an issue target; shows unused freshness)",
+    met: aboveFloor.length === 0,
+    informative: true,
+    evidence:
+      aboveFloor.length === 0
+        ? "every load phase stayed near the floor"
+        : aboveFloor
+            .map(
+              ({ w, m }) =>
+                `${w.title}: ${calls(m.load.callsPerQuery, rate)} vs floor ${calls(m.load.floorPerQuery, rate)}`,
+            )
+            .join("; "),
+  });
+
+  const page = report.workloads.find((w) => w.id === "profile-page");
+  if (report.probe) {
+    const p = report.probe;
+    out.push({
+      name: "p50 added latency ≤ 3 ms over the upstream critical path (warm 50-customer page with profiles)",
+      met: p.addedP50 <= 3,
+      evidence:
+        `gateway p50 ${p.gatewayP50.toFixed(2)} ms vs the same agent page called directly ${p.upstreamP50.toFixed(2)} ms ` +
+        `= +${p.addedP50.toFixed(2)} ms (${p.requests} sequential requests on one connection, ` +
+        `${calls(p.callsPerQuery, rate)} calls/query)`,
+    });
+  }
+  const on = mode(page, "planning");
+  const base = mode(page, "baseline");
+  if (on && base) {
+    const okRate = (m: ModeResult) =>
+      m.load.requests === 0 ? 0 : (m.load.rps * (m.load.requests - m.load.errors)) / m.load.requests;
+    const ratio = okRate(base) === 0 ? Infinity : okRate(on) / okRate(base);
+    out.push({
+      name: "≥ 10× the req/s of the planning-off gateway (warm page with profiles, error-free responses)",
+      met: ratio >= 10,
+      evidence: `${okRate(on).toFixed(0)} vs ${okRate(base).toFixed(0)} error-free req/s = ${Number.isFinite(ratio) ? ratio.toFixed(1) : "∞"}×`,
+    });
+    out.push({
+      name: `≥ 300 req/s (warm page with profiles; this machine has ${report.machine.cores} cores)`,
+      met: on.load.rps >= 300 && on.load.errors === 0,
+      evidence: `${on.load.rps.toFixed(0)} req/s with ${on.load.errors} errors`,
+    });
+  }
+  const maxRss = Math.max(0, ...planned.map(({ m }) => m.peakRssBytes));
+  out.push({
+    name: "Peak RSS ≤ 300 MB (planning on)",
+    met: maxRss <= 300 * 1024 ** 2,
+    evidence: `highest ${mb(maxRss)} MB (planning off: ${mb(
+      Math.max(
+        0,
+        ...report.workloads.flatMap((w) =>
+          w.modes.filter((m) => m.mode === "baseline").map((m) => m.peakRssBytes),
+        ),
+      ),
+    )} MB)`,
+  });
+  const all = report.workloads.flatMap((w) => w.modes);
+  const t429 = all.reduce((s, m) => s + m.bridge429 + m.bridge418, 0);
+  out.push({
+    name: "0 Bridge 429s (both modes)",
+    met: t429 === 0,
+    evidence: `${all.reduce((s, m) => s + m.bridge429, 0)} × 429, ${all.reduce((s, m) => s + m.bridge418, 0)} × 418`,
+  });
+  return out;
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const o = report.options;
+  const lines: string[] = [];
+  lines.push("# Gateway benchmark", "");
+  lines.push(
+    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb.toFixed(1)} GB, ` +
+      `Node ${report.machine.node}, ${report.machine.platform}; 1-min load average ${report.machine.loadAverage
+        .map((l) => l.toFixed(2))
+        .join(" → ")} (start → end; anything else running shares these cores). Run ${report.startedAt}, ` +
+      `${report.totalSec.toFixed(0)} s.`,
+  );
+  lines.push(
+    `Settings: ${o.latencyMs} ms per upstream call; ${report.dataset.agentCustomers} agent customers (list page cap ` +
+      `${report.dataset.agentCap}), ${report.dataset.bridgeProfiles} Bridge profiles (page max ${report.dataset.bridgeCap}); ` +
+      `load per workload and mode: ${o.requests === undefined ? `${o.durationSec} s` : `${o.requests} requests`} on ` +
+      `${o.connections} connections (${o.burst} for customer(id)); freshness: traffic ${report.gateway.trafficMaxAgeMs} ms, ` +
+      `profiles ${report.gateway.profileMaxAgeMs} ms; gateway Bridge budget ${report.gateway.bridgeBudgetPerMin}/min, ` +
+      `simulator limit ${report.simulatorBridgeLimitPerMin}/min per key.`,
+    "",
+  );
+  lines.push(
+    "| Workload | Mode | Cold calls A+B | Optimum | Cold ms | Load calls/query A+B | Floor/query | p50 ms | p99 ms | req/s | Errors | 429 | Peak RSS MB |",
+    "|---|---|---|---|---:|---|---|---:|---:|---:|---|---:|---:|",
+  );
+  for (const w of report.workloads) for (const m of w.modes) lines.push(row(w, m));
+  lines.push("");
+  lines.push(
+    "A+B = agent list calls + Bridge page calls, counted by the simulators (the gateway's own debug count is shown " +
+      "when it differs). Cold: the first request(s) on a freshly started gateway, one at a time except customer(id), " +
+      "whose burst is sent at once (its figures are totals for the burst). Load: autocannon right after, same gateway; " +
+      "calls/query = simulator calls during the load / responses. Floor/query = the fewest calls the load could have " +
+      "cost with every read reused for as long as its freshness bound allows. Errors = responses with a GraphQL " +
+      "error or a non-200 status (by code). Every workload × mode runs on a fresh gateway process and a fresh " +
+      "simulator rate window; peak RSS is the gateway process's.",
+    "",
+  );
+  lines.push("## Targets", "");
+  for (const t of targets(report))
+    lines.push(`- ${t.met ? "✅" : t.informative ? "ℹ️" : "❌"} ${t.name}: ${t.evidence}`);
+  lines.push("", "## Optimum per workload", "");
+  for (const w of report.workloads) lines.push(`- **${w.title}**: ${w.note}`);
+  lines.push("", "## Plans chosen on the cold phase (x-gateway-debug, planning on)", "");
+  for (const w of report.workloads) {
+    const m = mode(w, "planning");
+    if (!m) continue;
+    lines.push(`- **${w.title}**: ${m.cold.plans.length === 0 ? "(none)" : m.cold.plans.join("; ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,428 @@
+/**
+ * The benchmark: simulators in this process (so their call logs can be read per workload), the gateway in a
+ * child process (so its memory and CPU are its own), autocannon driving it over HTTP. Every workload runs on
+ * a freshly started gateway, first with planning on, then with planning off (the naive baseline), in the
+ * same run against the same simulators.
+ */
+import autocannon from "autocannon";
+import http from "node:http";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { loadConfig } from "../../src/config";
+import { startSimulators } from "../../src/simulators";
+import type { Simulators } from "../../src/simulators";
+import { GatewayProcess } from "./gateway-process";
+import { errorCodesOf, httpRequest, postGraphQL, type GatewayDebug } from "./http";
+import { canonicalWorkloads, type Calls, type Workload } from "./workloads";
+
+export interface BenchOptions {
+  /** Latency the simulators add to every call, ms. */
+  latencyMs: number;
+  agentCustomers: number;
+  bridgeProfiles: number;
+  /** Load phase length per workload and mode, seconds (ignored when `requests` is set). */
+  durationSec: number;
+  /** Load phase size per workload and mode, requests (instead of a duration). */
+  requests?: number;
+  connections: number;
+  /** Concurrent lookups of the customer(id) workload (cold burst and load connections). */
+  burst: number;
+  /** Sequential requests of the latency probe (warm page with profiles, one connection). */
+  probeRequests: number;
+  /** Only these modes (default: planning, then baseline). */
+  modes?: Mode[];
+  /** Only these workload ids (default: all). */
+  only?: string[];
+  /** Extra Node flags for the gateway process (e.g. --cpu-prof). */
+  gatewayNodeArgs?: string[];
+  /** Extra gateway environment (e.g. GATEWAY_TRAFFIC_MAX_AGE_MS). */
+  gatewayEnv?: Record<string, string>;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  latencyMs: 20,
+  agentCustomers: 10_000,
+  bridgeProfiles: 10_000,
+  durationSec: 5,
+  connections: 10,
+  burst: 200,
+  probeRequests: 200,
+};
+
+/** Small enough for a smoke test (well under 20 s), still every workload and both modes. */
+export const QUICK_OPTIONS: BenchOptions = {
+  latencyMs: 5,
+  agentCustomers: 500,
+  bridgeProfiles: 500,
+  durationSec: 1,
+  connections: 4,
+  burst: 40,
+  probeRequests: 30,
+};
+
+export type Mode = "planning" | "baseline";
+
+export interface PhaseCalls extends Calls {
+  /** Calls the gateway counted itself (x-gateway-debug), summed over the cold requests. */
+  debug: Calls;
+}
+
+export interface ModeResult {
+  mode: Mode;
+  cold: {
+    calls: PhaseCalls;
+    /** Latency of the cold request; for a burst, of its slowest request. */
+    ms: number;
+    errorCodes: Record<string, number>;
+    /** The plans the gateway chose (debug extension), deduplicated, with how many requests chose them. */
+    plans: string[];
+  };
+  load: {
+    requests: number;
+    durationSec: number;
+    calls: Calls;
+    callsPerQuery: Calls;
+    floorPerQuery: Calls;
+    p50: number;
+    p99: number;
+    rps: number;
+    /** Responses with a GraphQL error or a non-200 status, plus connection errors/timeouts. */
+    errors: number;
+    errorCodes: Record<string, number>;
+  };
+  peakRssBytes: number;
+  bridge429: number;
+  bridge418: number;
+}
+
+export interface WorkloadResult {
+  id: string;
+  title: string;
+  note: string;
+  optimum: Calls;
+  /** Requests of the cold phase (the optimum is for all of them). */
+  coldRequests: number;
+  modes: ModeResult[];
+}
+
+export interface LatencyProbe {
+  requests: number;
+  /** p50 of the same agent page called directly, ms: the upstream critical path of a warm request. */
+  upstreamP50: number;
+  gatewayP50: number;
+  addedP50: number;
+  /** Upstream calls per request during the probe (should be 1 agent, 0 Bridge). */
+  callsPerQuery: Calls;
+}
+
+export interface BenchReport {
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGb: number;
+    node: string;
+    platform: string;
+    /** 1-minute load average at the start and the end: other work on the machine skews the figures. */
+    loadAverage: [number, number];
+  };
+  options: BenchOptions;
+  dataset: { agentCustomers: number; bridgeProfiles: number; agentCap: number; bridgeCap: number };
+  gateway: { trafficMaxAgeMs: number; profileMaxAgeMs: number; bridgeBudgetPerMin: number };
+  simulatorBridgeLimitPerMin: number;
+  workloads: WorkloadResult[];
+  probe: LatencyProbe | null;
+  startedAt: string;
+  totalSec: number;
+}
+
+const BRIDGE_CAP = 2000;
+const REQUEST_TIMEOUT_S = 30;
+
+function tally(into: Record<string, number>, codes: Iterable<string>): void {
+  for (const code of codes) into[code] = (into[code] ?? 0) + 1;
+}
+
+function debugCalls(debug: GatewayDebug | null): Calls {
+  const out = { agent: 0, bridge: 0 };
+  if (!debug) return out;
+  for (const [key, n] of Object.entries(debug.calls)) {
+    if (key.startsWith("agent:")) out.agent += n;
+    else if (key.startsWith("bridge:")) out.bridge += n;
+  }
+  return out;
+}
+
+function counts(sims: Simulators): Calls {
+  return { agent: sims.agent.log.count("customer.list"), bridge: sims.bridge.log.count("customer.page") };
+}
+
+function minus(a: Calls, b: Calls): Calls {
+  return { agent: a.agent - b.agent, bridge: a.bridge - b.bridge };
+}
+
+function perQuery(c: Calls, requests: number): Calls {
+  return requests === 0
+    ? { agent: NaN, bridge: NaN }
+    : { agent: c.agent / requests, bridge: c.bridge / requests };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+interface Environment {
+  sims: Simulators;
+  gatewayEnv: NodeJS.ProcessEnv;
+  agent: http.Agent;
+}
+
+function gatewayEnv(sims: Simulators, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.GATEWAY_PLANNING;
+  return {
+    ...env,
+    NODE_ENV: "production",
+    PORT: "0",
+    AGENT_BASE_URL: sims.agent.listBaseUrl,
+    AGENT_ADMIN_BASE_URL: sims.agent.adminBaseUrl,
+    AGENT_TOKEN: sims.agent.token,
+    BRIDGE_BASE_URL: sims.bridge.baseUrl,
+    BRIDGE_COMPANY_ID: sims.bridge.companyId,
+    BRIDGE_API_KEY: sims.bridge.apiKey,
+    BRIDGE_SECRET_KEY: sims.bridge.secretKey,
+    BRIDGE_SIGN_SCHEME: sims.bridge.scheme,
+    ...extra,
+  };
+}
+
+async function coldPhase(env: Environment, gateway: GatewayProcess, workload: Workload) {
+  const before = counts(env.sims);
+  const answers = await Promise.all(
+    workload.cold.map((b) => postGraphQL(gateway.url, b, env.agent, REQUEST_TIMEOUT_S * 1000)),
+  );
+  const calls = minus(counts(env.sims), before);
+  const debug = { agent: 0, bridge: 0 };
+  const errorCodes: Record<string, number> = {};
+  const plans = new Map<string, number>();
+  for (const answer of answers) {
+    const c = debugCalls(answer.debug);
+    debug.agent += c.agent;
+    debug.bridge += c.bridge;
+    tally(errorCodes, answer.errorCodes);
+    for (const plan of answer.debug?.plans ?? []) plans.set(plan, (plans.get(plan) ?? 0) + 1);
+  }
+  return {
+    calls: { ...calls, debug },
+    ms: Math.max(...answers.map((a) => a.ms)),
+    errorCodes,
+    plans: [...plans].map(([plan, n]) => (n > 1 ? `${plan} ×${n}` : plan)),
+  };
+}
+
+async function loadPhase(
+  env: Environment,
+  gateway: GatewayProcess,
+  workload: Workload,
+  options: BenchOptions,
+  coldStartedAt: number,
+) {
+  const before = counts(env.sims);
+  const errorCodes: Record<string, number> = {};
+  let graphqlErrors = 0;
+  const result = await autocannon({
+    url: gateway.url.toString(),
+    connections: workload.connections ?? options.connections,
+    ...(options.requests === undefined ? { duration: options.durationSec } : { amount: options.requests }),
+    timeout: REQUEST_TIMEOUT_S,
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        ...(workload.fixed
+          ? { body: workload.nextBody() }
+          : { setupRequest: (request: autocannon.Request) => ({ ...request, body: workload.nextBody() }) }),
+        onResponse: (status, responseBody) => {
+          const codes = errorCodesOf(status, responseBody);
+          if (codes.length > 0) {
+            graphqlErrors += 1;
+            tally(errorCodes, new Set(codes));
+          }
+        },
+      },
+    ],
+  });
+  const calls = minus(counts(env.sims), before);
+  const elapsed = performance.now() - coldStartedAt;
+  const requests = result.requests.total;
+  if (result.errors > 0) errorCodes["connection error/timeout"] = result.errors;
+  return {
+    requests,
+    durationSec: result.duration,
+    calls,
+    callsPerQuery: perQuery(calls, requests),
+    floorPerQuery: perQuery(workload.floor(elapsed), requests),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: requests / result.duration,
+    errors: graphqlErrors + result.errors,
+    errorCodes,
+  };
+}
+
+/** Sequential requests on one connection: the gateway's own latency on top of the upstream's. */
+async function latencyProbe(
+  env: Environment,
+  gateway: GatewayProcess,
+  workload: Workload,
+  requests: number,
+): Promise<LatencyProbe> {
+  const direct: number[] = [];
+  const list = new URL(`${env.sims.agent.listBaseUrl}/open/customer/list?pageNum=1&pageSize=50`);
+  for (let i = 0; i < requests; i++) {
+    const answer = await httpRequest(list, {
+      method: "GET",
+      headers: { token: env.sims.agent.token },
+      agent: env.agent,
+      timeoutMs: 10_000,
+    });
+    direct.push(answer.ms);
+  }
+  const before = counts(env.sims);
+  const through: number[] = [];
+  const payload = workload.nextBody();
+  for (let i = 0; i < requests; i++) {
+    const answer = await httpRequest(gateway.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: payload,
+      agent: env.agent,
+      timeoutMs: 10_000,
+    });
+    through.push(answer.ms);
+  }
+  const calls = minus(counts(env.sims), before);
+  direct.sort((a, b) => a - b);
+  through.sort((a, b) => a - b);
+  const upstreamP50 = percentile(direct, 50);
+  const gatewayP50 = percentile(through, 50);
+  return {
+    requests,
+    upstreamP50,
+    gatewayP50,
+    addedP50: gatewayP50 - upstreamP50,
+    callsPerQuery: perQuery(calls, requests),
+  };
+}
+
+export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchReport> {
+  const options: BenchOptions = { ...DEFAULT_OPTIONS, ...partial };
+  const log = options.log ?? (() => undefined);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const loadAtStart = os.loadavg()[0] ?? 0;
+  const sims = await startSimulators({
+    dataset: { agentCustomers: options.agentCustomers, bridgeProfiles: options.bridgeProfiles },
+    latencyMs: options.latencyMs,
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(256, options.burst) });
+  const env: Environment = { sims, gatewayEnv: gatewayEnv(sims, options.gatewayEnv ?? {}), agent };
+  const config = loadConfig(env.gatewayEnv);
+  const workloads = canonicalWorkloads({
+    customers: sims.agent.customers,
+    records: sims.bridge.records,
+    linkField: config.linkField,
+    agentCap: sims.agent.pageSizeCap,
+    bridgeCap: BRIDGE_CAP,
+    trafficMaxAgeMs: config.trafficMaxAgeMs,
+    profileMaxAgeMs: config.profileMaxAgeMs,
+    burst: options.burst,
+  }).filter((w) => options.only === undefined || options.only.includes(w.id));
+
+  const results: WorkloadResult[] = [];
+  let probe: LatencyProbe | null = null;
+  try {
+    for (const workload of workloads) {
+      const modes: ModeResult[] = [];
+      for (const mode of options.modes ?? (["planning", "baseline"] as const)) {
+        log(`${workload.id} / ${mode}: starting a fresh gateway`);
+        // Each workload is its own scenario: the simulator's per-minute window starts empty, as it would
+        // a minute after the previous one (the gateway's own budget is fresh with the new process too).
+        sims.bridge.resetRateLimit();
+        sims.agent.log.reset();
+        sims.bridge.log.reset();
+        const gateway = await GatewayProcess.start(
+          { ...env.gatewayEnv, GATEWAY_PLANNING: mode === "planning" ? "on" : "off" },
+          options.gatewayNodeArgs,
+        );
+        try {
+          const coldStartedAt = performance.now();
+          const cold = await coldPhase(env, gateway, workload);
+          log(
+            `  cold: ${cold.calls.agent}+${cold.calls.bridge} calls, ${cold.ms.toFixed(1)} ms; load ` +
+              (options.requests === undefined ? `${options.durationSec} s` : `${options.requests} requests`),
+          );
+          const load = await loadPhase(env, gateway, workload, options, coldStartedAt);
+          log(`  load: ${load.rps.toFixed(0)} req/s, p50 ${load.p50} ms, ${load.errors} errors`);
+          if (mode === "planning" && workload.id === "profile-page") {
+            probe = await latencyProbe(env, gateway, workload, options.probeRequests);
+            log(`  probe: +${probe.addedP50.toFixed(2)} ms over the upstream p50`);
+          }
+          const peakRssBytes = await gateway.peakRss();
+          const stats = sims.bridge.rateLimitStats;
+          modes.push({
+            mode,
+            cold,
+            load,
+            peakRssBytes,
+            bridge429: stats.tooMany429,
+            bridge418: stats.banned418,
+          });
+        } finally {
+          await gateway.stop();
+        }
+      }
+      results.push({
+        id: workload.id,
+        title: workload.title,
+        note: workload.note,
+        optimum: workload.optimum,
+        coldRequests: workload.cold.length,
+        modes,
+      });
+    }
+  } finally {
+    agent.destroy();
+    await sims.close();
+  }
+
+  return {
+    machine: {
+      cpu: os.cpus()[0]?.model.trim() ?? "unknown",
+      cores: os.cpus().length,
+      memoryGb: os.totalmem() / 1024 ** 3,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAverage: [loadAtStart, os.loadavg()[0] ?? 0],
+    },
+    options: { ...options, log: undefined },
+    dataset: {
+      agentCustomers: sims.agent.customers.length,
+      bridgeProfiles: sims.bridge.records.length,
+      agentCap: sims.agent.pageSizeCap,
+      bridgeCap: BRIDGE_CAP,
+    },
+    gateway: {
+      trafficMaxAgeMs: config.trafficMaxAgeMs,
+      profileMaxAgeMs: config.profileMaxAgeMs,
+      bridgeBudgetPerMin: config.rateLimitPerMinute,
+    },
+    simulatorBridgeLimitPerMin: sims.bridge.rateLimitPerMinute,
+    workloads: results,
+    probe,
+    startedAt,
+    totalSec: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The canonical workloads (issue §6) and the minimum number of upstream calls each one needs: `optimum`
+ * for the cold phase (nothing shared yet), `floor` for the load phase (every shared read reused for as long
+ * as its freshness bound allows).
+ */
+import type { SimAgentCustomer, SimBridgeRecord } from "../../src/simulators";
+
+export interface Calls {
+  agent: number;
+  bridge: number;
+}
+
+/** What the optimum depends on: dataset, page caps, freshness bounds. */
+export interface WorkloadContext {
+  customers: readonly SimAgentCustomer[];
+  records: readonly SimBridgeRecord[];
+  linkField: string;
+  /** Rows one agent list page returns at most (the simulator's hidden cap). */
+  agentCap: number;
+  /** Bridge's documented page maximum. */
+  bridgeCap: number;
+  trafficMaxAgeMs: number;
+  profileMaxAgeMs: number;
+  /** Concurrent single-customer lookups of the last workload. */
+  burst: number;
+}
+
+export interface Workload {
+  id: string;
+  title: string;
+  /** GraphQL bodies sent all at once to a freshly started gateway: the cold phase. */
+  cold: string[];
+  /** The load phase: every request's body (called per request unless `fixed`). */
+  nextBody: () => string;
+  /** The load sends the same body every time (no per-request setup in the load generator). */
+  fixed: boolean;
+  /** Load connections; undefined: the bench's --connections. */
+  connections?: number;
+  /** Fewest upstream calls the whole cold phase can cost. */
+  optimum: Calls;
+  /** Fewest upstream calls a load phase ending `elapsedMs` after the cold phase began can cost in total. */
+  floor: (elapsedMs: number) => Calls;
+  /** How the optimum follows from the upstream APIs. */
+  note: string;
+}
+
+const TRAFFIC = "traffic { rechargedMb remainingMb usedMb }";
+const PROFILE = "profile { id customerNo name email status updatedAt }";
+
+function body(query: string, variables?: Record<string, unknown>): string {
+  return JSON.stringify(variables === undefined ? { query } : { query, variables });
+}
+
+/** Refreshes a read needs within `elapsedMs` when its data may be `maxAgeMs` old (the first one is the cold read). */
+function refreshes(elapsedMs: number, maxAgeMs: number): number {
+  return maxAgeMs <= 0 ? Infinity : Math.floor(elapsedMs / maxAgeMs);
+}
+
+/** A deterministic spread of indexes in [0, n). */
+function spread(count: number, n: number, salt: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(Math.floor(((i + 0.5) * n) / count + salt) % n);
+  return out;
+}
+
+function unquote(jsonText: string | undefined): string | null {
+  if (jsonText === undefined || jsonText === "null") return null;
+  return jsonText.startsWith('"') ? (JSON.parse(jsonText) as string) : jsonText;
+}
+
+export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
+  const n = ctx.customers.length;
+  const agentScan = Math.max(1, Math.ceil(n / ctx.agentCap));
+  const bridgeScan = Math.max(1, Math.ceil(ctx.records.length / ctx.bridgeCap));
+  const ta = ctx.trafficMaxAgeMs;
+  const tp = ctx.profileMaxAgeMs;
+
+  const trafficPage = body(
+    `query TrafficPage { customers(first: 50) { totalCount nodes { id userName ${TRAFFIC} } } }`,
+  );
+  const profilePage = body(
+    `query ProfilePage { customers(first: 50) { totalCount nodes { id userName ${TRAFFIC} ${PROFILE} } } }`,
+  );
+
+  const names = spread(20, n, 3).map((i) => (ctx.customers[i] as SimAgentCustomer).userName);
+  const nameQuery = body(
+    `query TwentyNames { ${names
+      .map(
+        (name, i) =>
+          `u${i}: customerByUserName(userName: ${JSON.stringify(name)}) { id userName ${TRAFFIC} }`,
+      )
+      .join(" ")} }`,
+  );
+  const nameCost = Math.min(names.length, agentScan);
+
+  const profilesWithCustomers = body(
+    `query ProfilesWithCustomers { bridgeProfiles(first: 50) { totalCount nodes { id customerNo name customer { id userName ${TRAFFIC} } } } }`,
+  );
+  // For the note: an early-stopping scan could end at the page holding the last linked customer.
+  const position = new Map(ctx.customers.map((c, i) => [c.customerId, i]));
+  const linked = ctx.records
+    .slice(0, 50)
+    .map((r) => unquote(r[ctx.linkField]))
+    .filter((v): v is string => v !== null && /^\d+$/.test(v) && v !== "0");
+  const lastPosition = Math.max(-1, ...linked.map((id) => position.get(BigInt(id).toString()) ?? Infinity));
+  const earlyStop = Number.isFinite(lastPosition) ? Math.floor(lastPosition / ctx.agentCap) + 1 : agentScan;
+
+  const singleQuery = `query OneCustomer($id: ID!) { customer(id: $id) { id userName ${TRAFFIC} } }`;
+  const idAt = (i: number) => (ctx.customers[i] as SimAgentCustomer).customerId;
+  let next = 0;
+  const loadIds = spread(Math.min(n, 997), n, 11).map(idAt);
+
+  return [
+    {
+      id: "traffic-page",
+      title: "customers(first: 50), traffic only",
+      cold: [trafficPage],
+      nextBody: () => trafficPage,
+      fixed: true,
+      optimum: { agent: 1, bridge: 0 },
+      floor: (ms) => ({ agent: refreshes(ms, ta), bridge: 0 }),
+      note:
+        `1 agent list call (pageSize 50 ≤ the list's cap of ${ctx.agentCap}); nothing from Bridge. Under load the ` +
+        `page may be reused while its traffic is younger than ${ta} ms: 1 call per ${ta} ms at best.`,
+    },
+    {
+      id: "profile-page",
+      title: "customers(first: 50) + profile (cold, then warm)",
+      cold: [profilePage],
+      nextBody: () => profilePage,
+      fixed: true,
+      optimum: { agent: 1, bridge: bridgeScan },
+      floor: (ms) => ({ agent: refreshes(ms, ta), bridge: bridgeScan * refreshes(ms, tp) }),
+      note:
+        `Cold: 1 agent call + ${bridgeScan} Bridge calls, since Bridge cannot filter on the link field ` +
+        `(${ctx.linkField}): a full scan of ${ctx.records.length} records at ${ctx.bridgeCap} per page is the ` +
+        `minimum. Warm: the profiles are reusable for ${tp} ms, so 0 Bridge calls and 1 agent call per request ` +
+        `(per ${ta} ms at best).`,
+    },
+    {
+      id: "twenty-names",
+      title: "20 aliased customerByUserName",
+      cold: [nameQuery],
+      nextBody: () => nameQuery,
+      fixed: true,
+      optimum: { agent: nameCost, bridge: 0 },
+      floor: (ms) => ({ agent: nameCost * refreshes(ms, ta), bridge: 0 }),
+      note:
+        `min(20 filtered lookups, a full scan of ${n} customers at ${ctx.agentCap} per page = ${agentScan}) = ` +
+        `${nameCost} agent calls (the user-name filter is a substring match, one name per call).`,
+    },
+    {
+      id: "profiles-customers",
+      title: "bridgeProfiles(first: 50) + customer traffic",
+      cold: [profilesWithCustomers],
+      nextBody: () => profilesWithCustomers,
+      fixed: true,
+      optimum: { agent: agentScan, bridge: 1 },
+      floor: (ms) => ({ agent: agentScan * refreshes(ms, ta), bridge: refreshes(ms, tp) }),
+      note:
+        `1 Bridge page + ${agentScan} agent calls: the agent list has no id filter, so finding customers by id ` +
+        `is a full scan (an early-stopping scan could end after ${earlyStop} page(s) for this dataset, because ` +
+        `the first profiles link to the first customers).`,
+    },
+    {
+      id: "customer-by-id",
+      title: `${ctx.burst} concurrent customer(id)`,
+      cold: spread(ctx.burst, n, 5).map((i) => body(singleQuery, { id: idAt(i) })),
+      nextBody: () => body(singleQuery, { id: loadIds[next++ % loadIds.length] }),
+      fixed: false,
+      connections: ctx.burst,
+      optimum: { agent: agentScan, bridge: 0 },
+      floor: (ms) => ({ agent: agentScan * refreshes(ms, ta), bridge: 0 }),
+      note:
+        `${agentScan} agent calls for all ${ctx.burst} lookups together (cold figures are totals for the burst): ` +
+        `one shared full scan, since the list has no id filter.`,
+    },
+  ];
+}
