@@ -43,7 +43,7 @@ describe("Bridge profiles and the Customer join", () => {
       status: 3,
     });
     bridge.addRecord({
-      id: 9007199254740995n,
+      id: 18014398509481985n,
       customerNo: "70000004",
       agentCustomerNo: null,
       companyId: 1001n,
@@ -83,7 +83,7 @@ describe("Bridge profiles and the Customer join", () => {
     const res = await stack.gql(`{ bridgeProfile(customerNo: "70000004") { ${FULL} customer { id } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.bridgeProfile).toEqual({
-      id: "9007199254740995",
+      id: "18014398509481985",
       customerNo: "70000004",
       agentCustomerNo: null,
       companyId: "1001",
@@ -118,11 +118,13 @@ describe("Bridge profiles and the Customer join", () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.bridgeProfiles).toEqual({
       totalCount: 1,
-      nodes: [{ id: "9007199254740995", customerNo: "70000004" }],
+      nodes: [{ id: "18014398509481985", customerNo: "70000004" }],
     });
     const none = await stack.gql(`{ bridgeProfile(customerNo: "7000000") { id } }`);
     expect(none.data.bridgeProfile).toBeNull();
-    expect(stack.calls().bridge["customer.page"]).toBe(2);
+    // 70000004 was read by the previous test and is still fresh: only the prefix "7000000" is asked.
+    expect(stack.calls().bridge["customer.page"]).toBe(1);
+    expect(stack.sims.bridge.log.calls[0]?.params.customerNo).toBe("7000000");
   });
 
   it("pages bridgeProfiles in upstream order", async () => {
@@ -173,7 +175,7 @@ describe("Bridge profiles and the Customer join", () => {
   it("shows idCard only to callers holding an identity-data key; others get FORBIDDEN on that field alone", async () => {
     const q = `{ bridgeProfile(customerNo: "70000004") { id idCard } }`;
     const anonymous = await stack.gql(q);
-    expect(anonymous.data.bridgeProfile).toEqual({ id: "9007199254740995", idCard: null });
+    expect(anonymous.data.bridgeProfile).toEqual({ id: "18014398509481985", idCard: null });
     expect(anonymous.errors).toHaveLength(1);
     expect(anonymous.errors?.[0]).toMatchObject({
       path: ["bridgeProfile", "idCard"],

@@ -15,7 +15,7 @@ describe("customers, customer and customerByUserName over the agent simulator", 
     stack = await startStack({ env: { GATEWAY_TRAFFIC_MAX_AGE_MS: "0" } });
     const agent = stack.sims.agent;
     agent.addCustomer({
-      customerId: "9007199254740993",
+      customerId: "18014398509481985",
       userName: "huge.id@example.com",
       trafficCount: "5.12E+8",
       residualFlow: "1E-10",
@@ -89,11 +89,11 @@ describe("customers, customer and customerByUserName over the agent simulator", 
 
   it("keeps BigDecimal and Long values exact, in plain notation, with exact (possibly negative) usedMb", async () => {
     const res =
-      await stack.gql(`{ a: customer(id: "9007199254740993") { id traffic { rechargedMb remainingMb usedMb } }
+      await stack.gql(`{ a: customer(id: "18014398509481985") { id traffic { rechargedMb remainingMb usedMb } }
       b: customer(id: "77") { id traffic { rechargedMb remainingMb usedMb } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.a).toEqual({
-      id: "9007199254740993",
+      id: "18014398509481985",
       traffic: { rechargedMb: "512000000", remainingMb: "0.0000000001", usedMb: "511999999.9999999999" },
     });
     expect(res.data.b.traffic).toEqual({ rechargedMb: "100.5", remainingMb: "200.25", usedMb: "-99.75" });

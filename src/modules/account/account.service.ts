@@ -122,7 +122,7 @@ export class AccountService {
     } catch {
       row = null;
     }
-    if (!row) {
+    if (!row || row instanceof Error) {
       throw new OutcomeUnknownError(
         `The Agent Customer API did not answer addUser for "${userName}", and reading the customer list back did not show the customer. It may or may not exist: look it up before trying again.`,
         "agent",

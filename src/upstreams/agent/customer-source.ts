@@ -1,9 +1,14 @@
 import type { RequestScope } from "../request-scope";
-import { SingleFlight, sharedRead } from "../single-flight";
+import { SharedReads, sharedRead } from "../single-flight";
 import { SharedSnapshot } from "../snapshot";
-import { mapWithConcurrency } from "../concurrency";
-import { fetchRange, type FetchPage } from "../page-scan";
+import { mapSettled } from "../concurrency";
+import { fetchRange, scanWhole, type FetchPage, type FirstPage } from "../page-scan";
 import type { AgentCustomer, AgentCustomerPage, CallOptions, ListCustomersParams } from "./types";
+
+/** Rows of answered list pages kept for re-use within the freshness bound. */
+const MAX_CACHED_ROWS = 50_000;
+/** Pages of one scan read at the same time (after the first, which tells the total). */
+const SCAN_CONCURRENCY = 4;
 
 /** What the source needs of the agent client: the one list call. */
 export interface AgentListPort {
@@ -52,7 +57,8 @@ function matchesSubstring(row: AgentCustomer, filter: string): boolean {
  * requests (its data is read with the gateway's own token, the same for every caller).
  */
 export class AgentCustomerSource {
-  private readonly flights = new SingleFlight<AgentCustomerPage>();
+  /** Page reads shared while in flight and served again while younger than the freshness bound. */
+  private readonly reads: SharedReads<AgentCustomerPage>;
   private readonly index: SharedSnapshot<AgentCustomerIndex>;
   /** The row cap the upstream showed (fewer rows than asked on a non-last page); null until seen. */
   private observedCap: number | null = null;
@@ -63,6 +69,7 @@ export class AgentCustomerSource {
     private readonly options: AgentSourceOptions,
   ) {
     this.index = new SharedSnapshot(options.maxAgeMs);
+    this.reads = new SharedReads(options.maxAgeMs, (page) => page.rows.length, MAX_CACHED_ROWS);
   }
 
   get pageCap(): number {
@@ -70,11 +77,16 @@ export class AgentCustomerSource {
   }
 
   /** One list call, coalesced with an identical one in flight, counted for the request. */
-  private listPage(params: ListCustomersParams, scope: RequestScope): Promise<AgentCustomerPage> {
+  private listPage(
+    params: ListCustomersParams,
+    scope: RequestScope,
+    acceptAnswered: boolean,
+  ): Promise<AgentCustomerPage> {
     const key = `${params.pageNum}|${params.pageSize}|${params.userName ?? ""}`;
-    return sharedRead(this.options.planning ? this.flights : null, key, scope, {
+    return sharedRead(this.options.planning ? this.reads : null, key, scope, {
       upstream: "agent",
       endpoint: "customer.list",
+      acceptAnswered,
       start: async () => {
         const page = await this.client.listCustomers(params, { deadline: scope.deadline });
         if (!params.userName) this.lastKnownTotal = page.total;
@@ -83,9 +95,10 @@ export class AgentCustomerSource {
     });
   }
 
-  private fetcher(scope: RequestScope, userName?: string): FetchPage<AgentCustomer> {
+  /** `forIndex`: pages for an index build, which must be read now, not served from earlier answers. */
+  private fetcher(scope: RequestScope, userName?: string, forIndex = false): FetchPage<AgentCustomer> {
     return async (pageNum, pageSize) => {
-      const page = await this.listPage({ pageNum, pageSize, userName }, scope);
+      const page = await this.listPage({ pageNum, pageSize, userName }, scope, !forIndex);
       // Fewer rows than asked on a page that is not the last: the upstream's hidden cap. Remember it,
       // so that later plans ask for pages the upstream really serves.
       if (
@@ -115,12 +128,18 @@ export class AgentCustomerSource {
   private async fullIndex(
     scope: RequestScope,
     lookup: string,
-    head?: AgentCustomer[],
+    head?: FirstPage<AgentCustomer>,
   ): Promise<AgentCustomerIndex> {
     const { promise, joined, hit } = this.index.get(async () => {
-      const start = head ?? [];
-      const rest = await this.range(scope, undefined, start.length, Number.MAX_SAFE_INTEGER);
-      return buildIndex([...start, ...rest.rows]);
+      const { rows } = await scanWhole(this.fetcher(scope, undefined, true), {
+        upstream: "agent",
+        endpoint: "customer.list",
+        maxPageSize: this.pageCap,
+        keyOf: (row) => row.customerId,
+        concurrency: SCAN_CONCURRENCY,
+        first: head,
+      });
+      return buildIndex(rows);
     });
     if (hit) scope.accounting.recordIndexHit("agent.customers");
     else
@@ -153,28 +172,30 @@ export class AgentCustomerSource {
     return result;
   }
 
-  /** Customers by customerId (canonical decimal), one result per id in order, null when absent. */
-  async byIds(ids: readonly string[], scope: RequestScope): Promise<(AgentCustomer | null)[]> {
+  /**
+   * Customers by customerId (canonical decimal), one result per id in order: the customer, null when
+   * absent, or the Error of that key's read (DataLoader fails only that key).
+   */
+  async byIds(ids: readonly string[], scope: RequestScope): Promise<(AgentCustomer | null | Error)[]> {
     if (!this.options.planning) {
       // Baseline: the list has no id filter, so every id costs its own full scan.
-      return Promise.all(
-        ids.map(async (id) => {
-          const { rows } = await this.range(scope, undefined, 0, Number.MAX_SAFE_INTEGER);
-          return rows.find((row) => row.customerId === id) ?? null;
-        }),
-      );
+      return mapSettled(ids, ids.length, async (id) => {
+        const { rows } = await this.range(scope, undefined, 0, Number.MAX_SAFE_INTEGER);
+        return rows.find((row) => row.customerId === id) ?? null;
+      });
     }
     const index = await this.fullIndex(scope, "agent.byId");
     return ids.map((id) => index.byId.get(id) ?? null);
   }
 
   /** Customers whose user name equals the key case-insensitively, one result per key in order. */
-  async byUserNames(names: readonly string[], scope: RequestScope): Promise<(AgentCustomer | null)[]> {
+  async byUserNames(
+    names: readonly string[],
+    scope: RequestScope,
+  ): Promise<(AgentCustomer | null | Error)[]> {
     const lowered = names.map((name) => name.toLowerCase());
     if (!this.options.planning) {
-      return mapWithConcurrency(lowered, this.options.perKeyConcurrency, (name) =>
-        this.findByUserName(name, scope),
-      );
+      return mapSettled(lowered, this.options.perKeyConcurrency, (name) => this.findByUserName(name, scope));
     }
     const fresh = this.index.fresh();
     if (fresh) {
@@ -184,9 +205,9 @@ export class AgentCustomerSource {
     // Cost in calls: one filtered call per key, or a scan of ceil(total / page cap) pages. With the
     // total unknown (nothing read yet), several keys justify reading the scan's first page as a probe:
     // it tells the total and may already hold some of the names.
-    let head: AgentCustomer[] | undefined;
+    let head: FirstPage<AgentCustomer> | undefined;
     if (this.lastKnownTotal === null && names.length > 1) {
-      head = (await this.range(scope, undefined, 0, this.pageCap)).rows;
+      head = await this.fetcher(scope, undefined, true)(1, this.pageCap);
     }
     const scanCost = this.scanCost();
     // A scan also warms the shared index for every other request: prefer it on a tie.
@@ -194,13 +215,13 @@ export class AgentCustomerSource {
       const index = await this.fullIndex(scope, "agent.byUserName", head);
       return lowered.map((name) => index.byLowerName.get(name) ?? null);
     }
-    const known = new Map((head ?? []).map((row) => [row.userName.toLowerCase(), row] as const));
+    const known = new Map((head?.rows ?? []).map((row) => [row.userName.toLowerCase(), row] as const));
     scope.accounting.recordPlan(
       "agent.byUserName",
       "per-key",
       `${names.length} keys, ${known.size > 0 ? "after a probe page, " : ""}scan would cost ${scanCost ?? "?"}`,
     );
-    return mapWithConcurrency(lowered, this.options.perKeyConcurrency, async (name) =>
+    return mapSettled(lowered, this.options.perKeyConcurrency, async (name) =>
       known.has(name) ? (known.get(name) as AgentCustomer) : this.findByUserName(name, scope),
     );
   }
@@ -228,5 +249,6 @@ export class AgentCustomerSource {
   /** After a mutation: what the index holds may have changed. */
   invalidate(): void {
     this.index.invalidate();
+    this.reads.clear();
   }
 }

@@ -18,6 +18,7 @@ import {
 } from "../http";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "../retry";
 import { decodePageData, readEnvelope, type BridgeEnvelope } from "./decode";
+import { Semaphore } from "../concurrency";
 import { canonicalString, createSigningKey, sign, type SignableObject, type SignScheme } from "./signing";
 import type { BridgeCallOptions, BridgeCustomerPage, PageCustomersParams } from "./types";
 
@@ -103,6 +104,7 @@ export class BridgeClient {
   private readonly timeouts: HttpTimeouts;
   private readonly retry: RetryOptions;
   private readonly pools: OriginPools;
+  private readonly sending: Semaphore;
   private readonly now: () => number;
   private readonly beforeCall?: (info: BeforeCallInfo) => Promise<void>;
   private readonly onRateLimitHeaders?: (info: RateLimitInfo) => void;
@@ -123,7 +125,9 @@ export class BridgeClient {
     this.version = config.version ?? "0.0.1";
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...config.timeouts };
     this.retry = { ...DEFAULT_RETRY, ...config.retry };
-    this.pools = new OriginPools({ ...DEFAULT_POOL, ...config.pool }, this.timeouts, config.dispatcher);
+    const pool = { ...DEFAULT_POOL, ...config.pool };
+    this.pools = new OriginPools(pool, this.timeouts, config.dispatcher);
+    this.sending = new Semaphore(pool.connections);
     this.now = config.now ?? Date.now;
     this.beforeCall = config.beforeCall;
     this.onRateLimitHeaders = config.onRateLimitHeaders;
@@ -194,7 +198,29 @@ export class BridgeClient {
     return randomUUID();
   }
 
-  private post(
+  /**
+   * Signs and sends once a connection is free: a request signed first and then queued in the pool
+   * could reach the platform after its recvWindow and be refused (00012002).
+   */
+  private async post(
+    endpoint: string,
+    path: string,
+    body: SignableObject,
+    deadline: number,
+    opts: BridgeCallOptions,
+  ): Promise<HttpResponse> {
+    const release = await this.sending.acquire(deadline);
+    if (release === null) {
+      throw this.error(endpoint, "timeout", "no connection to Bridge became free before the deadline", {});
+    }
+    try {
+      return await this.signAndSend(endpoint, path, body, deadline, opts);
+    } finally {
+      release();
+    }
+  }
+
+  private signAndSend(
     endpoint: string,
     path: string,
     body: SignableObject,

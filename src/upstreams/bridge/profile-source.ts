@@ -1,8 +1,8 @@
-import { mapWithConcurrency } from "../concurrency";
+import { mapSettled } from "../concurrency";
 import { UpstreamError } from "../errors";
-import { fetchRange, type FetchPage } from "../page-scan";
+import { fetchRange, scanWhole, type FetchPage, type FirstPage } from "../page-scan";
 import type { RequestScope } from "../request-scope";
-import { SingleFlight, sharedRead } from "../single-flight";
+import { SharedReads, sharedRead } from "../single-flight";
 import { SharedSnapshot } from "../snapshot";
 import type {
   BridgeCallOptions,
@@ -10,6 +10,11 @@ import type {
   BridgeCustomerRecord,
   PageCustomersParams,
 } from "./types";
+
+/** Records of answered pages kept for re-use within the freshness bound. */
+const MAX_CACHED_RECORDS = 20_000;
+/** Pages of one scan read at the same time (after the first, which tells the total). */
+const SCAN_CONCURRENCY = 4;
 
 /** What the source needs of the Bridge client: the one page call. */
 export interface BridgePagePort {
@@ -74,7 +79,8 @@ function buildIndex(records: BridgeCustomerRecord[], linkField: string): BridgeP
  * lookup (the link field) needs the whole list, which the index makes one scan for all requests.
  */
 export class BridgeProfileSource {
-  private readonly flights = new SingleFlight<BridgeCustomerPage>();
+  /** Page reads shared while in flight and served again while younger than the freshness bound. */
+  private readonly reads: SharedReads<BridgeCustomerPage>;
   private readonly index: SharedSnapshot<BridgeProfileIndex>;
   private lastKnownTotal: number | null = null;
 
@@ -84,14 +90,20 @@ export class BridgeProfileSource {
     private readonly options: BridgeSourceOptions,
   ) {
     this.index = new SharedSnapshot(options.maxAgeMs);
+    this.reads = new SharedReads(options.maxAgeMs, (page) => page.records.length, MAX_CACHED_RECORDS);
   }
 
   /** One page call, coalesced with an identical one in flight, counted for the request. */
-  private page(params: PageCustomersParams, scope: RequestScope): Promise<BridgeCustomerPage> {
+  private page(
+    params: PageCustomersParams,
+    scope: RequestScope,
+    acceptAnswered: boolean,
+  ): Promise<BridgeCustomerPage> {
     const key = `${params.current}|${params.size}|${params.customerNo ?? ""}`;
-    return sharedRead(this.options.planning ? this.flights : null, key, scope, {
+    return sharedRead(this.options.planning ? this.reads : null, key, scope, {
       upstream: "bridge",
       endpoint: "customer.page",
+      acceptAnswered,
       start: async () => {
         const page = await this.client.pageCustomers(params, {
           deadline: scope.deadline,
@@ -103,9 +115,14 @@ export class BridgeProfileSource {
     });
   }
 
-  private fetcher(scope: RequestScope, customerNo?: string): FetchPage<BridgeCustomerRecord> {
+  /** `forIndex`: pages for an index build, which must be read now, not served from earlier answers. */
+  private fetcher(
+    scope: RequestScope,
+    customerNo?: string,
+    forIndex = false,
+  ): FetchPage<BridgeCustomerRecord> {
     return async (current, size) => {
-      const page = await this.page({ current, size, customerNo }, scope);
+      const page = await this.page({ current, size, customerNo }, scope, !forIndex);
       // Rows the upstream sent before the exact customerNo filter: paging advances by those.
       return { total: page.total, rows: page.records, received: page.receivedCount };
     };
@@ -126,15 +143,26 @@ export class BridgeProfileSource {
     });
   }
 
-  private scanAll(scope: RequestScope): Promise<{ total: number; rows: BridgeCustomerRecord[] }> {
-    return this.range(scope, undefined, 0, Number.MAX_SAFE_INTEGER, this.options.maxPageSize);
+  /** Every record: page 1 (or the probe's) first, then the rest `SCAN_CONCURRENCY` at a time. */
+  private scanAll(
+    scope: RequestScope,
+    first?: FirstPage<BridgeCustomerRecord>,
+  ): Promise<{ total: number; rows: BridgeCustomerRecord[] }> {
+    return scanWhole(this.fetcher(scope, undefined, true), {
+      upstream: "bridge",
+      endpoint: "customer.page",
+      maxPageSize: this.options.maxPageSize,
+      keyOf: (record) => record.id,
+      concurrency: SCAN_CONCURRENCY,
+      first,
+    });
   }
 
   /** `head`: the scan's first page, already read by a planning probe, so that it is not read twice. */
   private async fullIndex(
     scope: RequestScope,
     lookup: string,
-    head?: BridgeCustomerRecord[],
+    head?: FirstPage<BridgeCustomerRecord>,
   ): Promise<BridgeProfileIndex> {
     const cost = (this.scanCost() ?? 1) - (head ? 1 : 0);
     if (
@@ -150,15 +178,8 @@ export class BridgeProfileSource {
       });
     }
     const { promise, joined, hit } = this.index.get(async () => {
-      const start = head ?? [];
-      const rest = await this.range(
-        scope,
-        undefined,
-        start.length,
-        Number.MAX_SAFE_INTEGER,
-        this.options.maxPageSize,
-      );
-      return buildIndex([...start, ...rest.rows], this.options.linkField);
+      const { rows } = await this.scanAll(scope, head);
+      return buildIndex(rows, this.options.linkField);
     });
     if (hit) scope.accounting.recordIndexHit("bridge.profiles");
     else
@@ -226,11 +247,11 @@ export class BridgeProfileSource {
     return rows.filter((r) => r.customerNo === customerNo);
   }
 
-  /** One record per customer number, in key order, null when absent. */
+  /** One record per customer number, in key order: the record, null when absent, or that key's Error. */
   async byCustomerNos(
     customerNos: readonly string[],
     scope: RequestScope,
-  ): Promise<(BridgeCustomerRecord | null)[]> {
+  ): Promise<(BridgeCustomerRecord | null | Error)[]> {
     if (this.options.planning) {
       const fresh = this.index.fresh();
       if (fresh) {
@@ -239,17 +260,16 @@ export class BridgeProfileSource {
       }
       // With the total unknown (nothing read yet), several keys, or a low budget, justify reading the
       // scan's first page as a probe: it tells the total and may already hold some of the keys.
-      let head: BridgeCustomerRecord[] | undefined;
+      let head: FirstPage<BridgeCustomerRecord> | undefined;
       if (this.scanCost() === null && !this.index.isBuilding() && this.shouldScan(customerNos.length, 2)) {
-        head = (await this.range(scope, undefined, 0, this.options.maxPageSize, this.options.maxPageSize))
-          .rows;
+        head = await this.fetcher(scope, undefined, true)(1, this.options.maxPageSize);
       }
       const scanCost = this.scanCost();
       if (this.index.isBuilding() || (scanCost !== null && this.shouldScan(customerNos.length, scanCost))) {
         const index = await this.fullIndex(scope, "bridge.byCustomerNo", head);
         return customerNos.map((no) => index.byCustomerNo.get(no) ?? null);
       }
-      const known = new Map((head ?? []).map((r) => [r.customerNo, r] as const));
+      const known = new Map((head?.rows ?? []).map((r) => [r.customerNo, r] as const));
       if (known.size > 0) {
         const found = customerNos.map((no) => known.get(no) ?? null);
         const missing = customerNos.filter((_, i) => found[i] === null);
@@ -268,27 +288,28 @@ export class BridgeProfileSource {
   private perKey(
     customerNos: readonly string[],
     scope: RequestScope,
-  ): Promise<(BridgeCustomerRecord | null)[]> {
-    return mapWithConcurrency(customerNos, this.options.perKeyConcurrency, async (no) => {
+  ): Promise<(BridgeCustomerRecord | null | Error)[]> {
+    return mapSettled(customerNos, this.options.perKeyConcurrency, async (no) => {
       const matches = await this.allMatching(no, scope);
       return matches[0] ?? null;
     });
   }
 
   /** Every record linked to each agent customerId (canonical decimal), unordered, in key order. */
-  async byLinkValues(values: readonly string[], scope: RequestScope): Promise<BridgeCustomerRecord[][]> {
+  async byLinkValues(
+    values: readonly string[],
+    scope: RequestScope,
+  ): Promise<(BridgeCustomerRecord[] | Error)[]> {
     if (this.options.linkField === "customerNo") {
       const records = await this.byCustomerNos(values, scope);
-      return records.map((r) => (r ? [r] : []));
+      return records.map((r) => (r instanceof Error ? r : r ? [r] : []));
     }
     if (!this.options.planning) {
       // Baseline: no upstream filter on the link field, so every key costs its own full scan.
-      return Promise.all(
-        values.map(async (value) => {
-          const { rows } = await this.scanAll(scope);
-          return rows.filter((r) => linkValueOf(r, this.options.linkField) === value);
-        }),
-      );
+      return mapSettled(values, values.length, async (value) => {
+        const { rows } = await this.scanAll(scope);
+        return rows.filter((r) => linkValueOf(r, this.options.linkField) === value);
+      });
     }
     const index = await this.fullIndex(scope, "bridge.byLinkValue");
     return values.map((value) => index.byLinkValue.get(value) ?? []);
@@ -296,5 +317,6 @@ export class BridgeProfileSource {
 
   invalidate(): void {
     this.index.invalidate();
+    this.reads.clear();
   }
 }
