@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
@@ -126,6 +127,8 @@ export async function startGateway(
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       debugExtensionsPlugin,
+      // No cache hints are used; the plugin would wrap every field resolver for nothing.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   const { url } = await startStandaloneServer(server, {

@@ -1,7 +1,13 @@
 import { compareIntegerStrings } from "../../lib/ids";
 import type { BridgeCustomerRecord } from "../../upstreams/bridge/types";
 import { BridgeCustomerStatus, BridgeCustomerType, BridgeOpenAccountType } from "./bridge-profile.enums";
-import type { BridgeProfile } from "./bridge-profile.type";
+import {
+  BridgeCustomerGroup,
+  BridgeProfile,
+  BridgeUnit,
+  TelegramAccount,
+  ThirdPartyAccount,
+} from "./bridge-profile.type";
 
 const STATUS: Record<number, BridgeCustomerStatus> = {
   1: BridgeCustomerStatus.NORMAL,
@@ -37,8 +43,22 @@ function allNull(...values: (string | null)[]): boolean {
   return values.every((v) => v === null);
 }
 
+/**
+ * Records are immutable and shared (index, page cache), so each is mapped once per link field. The
+ * result is a class instance, which TypeGraphQL's field resolvers use as it is instead of copying it.
+ */
+const mapped = new WeakMap<BridgeCustomerRecord, { linkField: string; profile: BridgeProfile }>();
+
 export function toBridgeProfile(record: BridgeCustomerRecord, linkField: string): BridgeProfile {
-  return {
+  const known = mapped.get(record);
+  if (known?.linkField === linkField) return known.profile;
+  const profile = mapRecord(record, linkField);
+  mapped.set(record, { linkField, profile });
+  return profile;
+}
+
+function mapRecord(record: BridgeCustomerRecord, linkField: string): BridgeProfile {
+  return Object.assign(new BridgeProfile(), {
     id: record.id,
     customerNo: record.customerNo as string,
     agentCustomerNo: record.agentCustomerNo,
@@ -55,18 +75,26 @@ export function toBridgeProfile(record: BridgeCustomerRecord, linkField: string)
     registerSource: record.registerSource,
     remark: record.remark,
     group:
-      record.customerGroupId === null ? null : { id: record.customerGroupId, name: record.customerGroupName },
-    unit: record.unitId === null ? null : { id: record.unitId, name: record.unitName },
+      record.customerGroupId === null
+        ? null
+        : Object.assign(new BridgeCustomerGroup(), {
+            id: record.customerGroupId,
+            name: record.customerGroupName,
+          }),
+    unit:
+      record.unitId === null
+        ? null
+        : Object.assign(new BridgeUnit(), { id: record.unitId, name: record.unitName }),
     telegram: allNull(record.tgUserId, record.tgUserName)
       ? null
-      : { userId: record.tgUserId, userName: record.tgUserName },
+      : Object.assign(new TelegramAccount(), { userId: record.tgUserId, userName: record.tgUserName }),
     thirdParty: allNull(record.thirdAccountNo, record.thirdLoginSource, record.thirdUserId)
       ? null
-      : {
+      : Object.assign(new ThirdPartyAccount(), {
           accountNo: record.thirdAccountNo,
           loginSource: record.thirdLoginSource,
           userId: record.thirdUserId,
-        },
+        }),
     idCardType: record.idCardType,
     idCard: record.idCard,
     createdAt: instant(record.createTime),
@@ -74,7 +102,7 @@ export function toBridgeProfile(record: BridgeCustomerRecord, linkField: string)
     lastLoginAt: instant(record.loginTime),
     firstAccountActivatedAt: instant(record.firstAccountActivateTime),
     linkValue: record.rawText[linkField] ?? null,
-  };
+  });
 }
 
 /** API.md: updateTime descending ("never" last), ties by Bridge id descending, compared as integers. */

@@ -34,30 +34,6 @@ export function readEnvelope(value: unknown): BridgeEnvelope {
   };
 }
 
-const INT64_FIELDS = ["id", "companyId", "customerGroupId", "unitId"] as const;
-const SMALL_INT_FIELDS = ["status", "customerType", "openAccountType", "registerSource"] as const;
-const TIME_FIELDS = ["createTime", "updateTime", "loginTime", "firstAccountActivateTime"] as const;
-const STRING_FIELDS = [
-  "customerNo",
-  "agentCustomerNo",
-  "email",
-  "name",
-  "firstName",
-  "lastName",
-  "phone",
-  "phoneArea",
-  "remark",
-  "customerGroupName",
-  "unitName",
-  "tgUserId",
-  "tgUserName",
-  "thirdAccountNo",
-  "thirdLoginSource",
-  "thirdUserId",
-  "idCardType",
-  "idCard",
-] as const;
-
 /** Text of any JSON value: strings as-is, numbers as exact source text, null as null. */
 function rawTextOf(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -105,22 +81,44 @@ export function decodeRecord(value: unknown, where: string): BridgeCustomerRecor
   if (id === null) throw new DecodeError(`${where}.id is missing`);
   const rawText: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(value)) rawText[k] = rawTextOf(v);
-  const strings = Object.fromEntries(STRING_FIELDS.map((f) => [f, stringField(value, f, where)])) as Record<
-    (typeof STRING_FIELDS)[number],
-    string | null
-  >;
-  const ints = Object.fromEntries(INT64_FIELDS.map((f) => [f, int64Field(value, f, where)])) as Record<
-    (typeof INT64_FIELDS)[number],
-    string | null
-  >;
-  const smalls = Object.fromEntries(
-    SMALL_INT_FIELDS.map((f) => [f, smallIntField(value, f, where)]),
-  ) as Record<(typeof SMALL_INT_FIELDS)[number], number | null>;
-  const times = Object.fromEntries(TIME_FIELDS.map((f) => [f, timeField(value, f, where)])) as Record<
-    (typeof TIME_FIELDS)[number],
-    number | null
-  >;
-  return { ...strings, ...ints, ...smalls, ...times, id, rawText: Object.freeze(rawText) };
+  // One literal rather than generic field loops: this runs for every record of every scan.
+  const str = (name: string) => stringField(value, name, where);
+  const int64 = (name: string) => int64Field(value, name, where);
+  const small = (name: string) => smallIntField(value, name, where);
+  const time = (name: string) => timeField(value, name, where);
+  return {
+    id,
+    customerNo: str("customerNo"),
+    agentCustomerNo: str("agentCustomerNo"),
+    companyId: int64("companyId"),
+    email: str("email"),
+    name: str("name"),
+    firstName: str("firstName"),
+    lastName: str("lastName"),
+    phone: str("phone"),
+    phoneArea: str("phoneArea"),
+    status: small("status"),
+    customerType: small("customerType"),
+    openAccountType: small("openAccountType"),
+    registerSource: small("registerSource"),
+    remark: str("remark"),
+    customerGroupId: int64("customerGroupId"),
+    customerGroupName: str("customerGroupName"),
+    unitId: int64("unitId"),
+    unitName: str("unitName"),
+    tgUserId: str("tgUserId"),
+    tgUserName: str("tgUserName"),
+    thirdAccountNo: str("thirdAccountNo"),
+    thirdLoginSource: str("thirdLoginSource"),
+    thirdUserId: str("thirdUserId"),
+    idCardType: str("idCardType"),
+    idCard: str("idCard"),
+    createTime: time("createTime"),
+    updateTime: time("updateTime"),
+    loginTime: time("loginTime"),
+    firstAccountActivateTime: time("firstAccountActivateTime"),
+    rawText: Object.freeze(rawText),
+  };
 }
 
 export interface DecodedPageData {
