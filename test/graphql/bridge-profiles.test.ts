@@ -210,3 +210,34 @@ describe("Bridge profiles and the Customer join", () => {
     expect(gateway.calls["bridge:customer.page"]).toBe(Math.ceil(bridgeTotal / 2000));
   });
 });
+
+describe("BRIDGE_LINK_FIELD names the Bridge field that holds the agent customerId", () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack({
+      sims: { dataset: { agentCustomers: 200, seed: 8 }, bridge: { linkField: "thirdUserId" } },
+      env: { BRIDGE_LINK_FIELD: "thirdUserId" },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it("joins both ways through the configured field, not agentCustomerNo", async () => {
+    const record = stack.sims.bridge.records.find(
+      (r) => r.thirdUserId !== undefined && r.thirdUserId !== "null",
+    );
+    const customerId = JSON.parse(record?.thirdUserId ?? "null") as string;
+    expect(stack.sims.agent.customers.some((c) => c.customerId === customerId)).toBe(true);
+    const res = await stack.gql(
+      `query($id: ID!, $no: String!) {
+      customer(id: $id) { profiles { customerNo } }
+      bridgeProfile(customerNo: $no) { customer { id } }
+    }`,
+      { id: customerId, no: JSON.parse(record?.customerNo ?? "null") as string },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.customer.profiles.map((p: { customerNo: string }) => p.customerNo)).toContain(
+      JSON.parse(record?.customerNo ?? "null"),
+    );
+    expect(res.data.bridgeProfile.customer).toEqual({ id: customerId });
+  });
+});
