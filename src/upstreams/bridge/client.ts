@@ -214,18 +214,15 @@ export class BridgeClient {
       throw this.error(endpoint, "timeout", "no connection to Bridge became free before the deadline", {});
     }
     try {
-      return await this.signAndSend(endpoint, path, body, deadline, opts);
+      return await this.send(endpoint, path, body, deadline, opts);
     } finally {
       release();
     }
   }
 
-  private signAndSend(
-    endpoint: string,
-    path: string,
-    body: SignableObject,
-    deadline: number,
-    opts: BridgeCallOptions,
+  /** Signs with the current time and sends at once (called only with a connection free). */
+  private send(
+    ...[endpoint, path, body, deadline, opts]: Parameters<BridgeClient["post"]>
   ): Promise<HttpResponse> {
     const timestamp = String(this.now());
     const headers: Record<string, string> = {
