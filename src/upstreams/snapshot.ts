@@ -1,7 +1,8 @@
 /**
  * A shared, read-only index built from a full scan of an upstream list, with explicit freshness: it is
  * served only while younger than `maxAgeMs`, rebuilt single-flight (concurrent requests share one scan),
- * and dropped by `invalidate()` when a mutation changes what it holds.
+ * and dropped by `invalidate()` when a mutation changes what it holds. Under steady demand it is rebuilt
+ * ahead of time (from `refreshAheadRatio` of its age bound), so that requests rarely wait for a scan.
  */
 export class SharedSnapshot<T> {
   private value: { data: T; builtAt: number } | null = null;
@@ -10,6 +11,7 @@ export class SharedSnapshot<T> {
 
   constructor(
     private readonly maxAgeMs: number,
+    private readonly refreshAheadRatio = 0.8,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -24,22 +26,20 @@ export class SharedSnapshot<T> {
     return this.building !== null;
   }
 
-  /** The age in ms of the held snapshot, or null when none. */
-  age(): number | null {
-    return this.value ? this.now() - this.value.builtAt : null;
-  }
-
-  /** The snapshot even if stale (for planning estimates such as the last known total). */
-  latest(): T | null {
-    return this.value?.data ?? null;
+  /** Fresh, old enough to rebuild ahead of time, and no build under way. */
+  dueForRefresh(): boolean {
+    if (this.building !== null || this.value === null) return false;
+    const age = this.now() - this.value.builtAt;
+    return age <= this.maxAgeMs && age >= this.maxAgeMs * this.refreshAheadRatio;
   }
 
   /**
    * A fresh snapshot, building one when needed. `joined` is true when this caller shares a build
    * another caller started. The build's start time is the snapshot's time: data can only be newer.
+   * `rebuild`: build even though the held snapshot is fresh (refresh ahead).
    */
-  get(build: () => Promise<T>): { promise: Promise<T>; joined: boolean; hit: boolean } {
-    const fresh = this.fresh();
+  get(build: () => Promise<T>, rebuild = false): { promise: Promise<T>; joined: boolean; hit: boolean } {
+    const fresh = rebuild ? null : this.fresh();
     if (fresh !== null) return { promise: Promise.resolve(fresh), joined: false, hit: true };
     if (this.building) return { promise: this.building, joined: true, hit: false };
     const startedAt = this.now();

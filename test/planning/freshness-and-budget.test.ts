@@ -72,6 +72,35 @@ describe("shared indexes: freshness bounds and invalidation", () => {
   });
 });
 
+describe("refresh ahead", () => {
+  it("rebuilds a busy index before its bound in the background, so that requests do not wait for scans", async () => {
+    const stack = await startStack({
+      sims: { dataset: { agentCustomers: 300, seed: 6 } },
+      env: { GATEWAY_TRAFFIC_MAX_AGE_MS: "2000" },
+    });
+    try {
+      const target = stack.sims.agent.customers[30];
+      const q = `{ customer(id: "${target?.customerId}") { traffic { rechargedMb } } }`;
+      const t0 = Date.now();
+      await stack.gql(q);
+      const scan = stack.calls().agent["customer.list"] ?? 0;
+      expect(scan).toBeGreaterThan(0);
+      if (target) target.trafficCount = "777";
+      await sleep(t0 + 1750 - Date.now()); // past 80% of the 2 s bound, still fresh
+      const served = await stack.gql(q);
+      expect(served.data.customer.traffic.rechargedMb).not.toBe("777");
+      await sleep(t0 + 1950 - Date.now()); // the background rebuild has run, before the bound
+      expect(stack.calls().agent["customer.list"]).toBe(2 * scan);
+      await sleep(t0 + 2300 - Date.now()); // the first index is past its bound; the one rebuilt at ~1.75 s is not
+      const renewed = await stack.gql(q);
+      expect(renewed.data.customer.traffic.rechargedMb).toBe("777");
+      expect(stack.calls().agent["customer.list"]).toBe(2 * scan);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe("the Bridge budget", () => {
   it("keeps a burst of 300 concurrent queries inside the budget: Bridge never answers 429", async () => {
     const stack = await startStack({

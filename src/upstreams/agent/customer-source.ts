@@ -122,6 +122,23 @@ export class AgentCustomerSource {
   }
 
   /**
+   * The shared index while fresh, else null. Under steady demand, an index past most of its age bound
+   * is rebuilt in the background (single-flight) while it is still served, so that requests rarely
+   * wait for a scan; a failed refresh costs nothing but the next request's own scan.
+   */
+  private indexIfFresh(scope: RequestScope): AgentCustomerIndex | null {
+    const fresh = this.index.fresh();
+    if (fresh !== null) this.refreshAheadIfDue(scope);
+    return fresh;
+  }
+
+  private refreshAheadIfDue(scope: RequestScope): void {
+    if (this.index.dueForRefresh()) {
+      this.fullIndex(scope, "agent.refreshAhead", undefined, true).catch(() => undefined);
+    }
+  }
+
+  /**
    * The whole list as a fresh shared index: a scan at the largest page size, shared by concurrent
    * callers. `head` is a first page already read (by a planning probe), so that it is not read twice.
    */
@@ -129,7 +146,9 @@ export class AgentCustomerSource {
     scope: RequestScope,
     lookup: string,
     head?: FirstPage<AgentCustomer>,
+    rebuild = false,
   ): Promise<AgentCustomerIndex> {
+    if (!rebuild) this.refreshAheadIfDue(scope);
     const { promise, joined, hit } = this.index.get(async () => {
       const { rows } = await scanWhole(this.fetcher(scope, undefined, true), {
         upstream: "agent",
@@ -140,7 +159,7 @@ export class AgentCustomerSource {
         first: head,
       });
       return buildIndex(rows);
-    });
+    }, rebuild);
     if (hit) scope.accounting.recordIndexHit("agent.customers");
     else
       scope.accounting.recordPlan(
@@ -160,7 +179,7 @@ export class AgentCustomerSource {
   ): Promise<{ total: number; rows: AgentCustomer[] }> {
     const filter = userName ?? "";
     if (this.options.planning) {
-      const fresh = this.index.fresh();
+      const fresh = this.indexIfFresh(scope);
       if (fresh) {
         scope.accounting.recordIndexHit("agent.customers");
         const all = filter === "" ? fresh.rows : fresh.rows.filter((row) => matchesSubstring(row, filter));
@@ -197,7 +216,7 @@ export class AgentCustomerSource {
     if (!this.options.planning) {
       return mapSettled(lowered, this.options.perKeyConcurrency, (name) => this.findByUserName(name, scope));
     }
-    const fresh = this.index.fresh();
+    const fresh = this.indexIfFresh(scope);
     if (fresh) {
       scope.accounting.recordIndexHit("agent.customers", names.length);
       return lowered.map((name) => fresh.byLowerName.get(name) ?? null);

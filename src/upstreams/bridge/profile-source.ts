@@ -158,11 +158,29 @@ export class BridgeProfileSource {
     });
   }
 
+  /**
+   * The shared index while fresh, else null. Under steady demand, an index past most of its age bound
+   * is rebuilt in the background (single-flight) while it is still served, so that requests rarely
+   * wait for a scan; a failed refresh costs nothing but the next request's own scan.
+   */
+  private indexIfFresh(scope: RequestScope): BridgeProfileIndex | null {
+    const fresh = this.index.fresh();
+    if (fresh !== null) this.refreshAheadIfDue(scope);
+    return fresh;
+  }
+
+  private refreshAheadIfDue(scope: RequestScope): void {
+    if (this.index.dueForRefresh() && this.canAffordRefresh()) {
+      this.fullIndex(scope, "bridge.refreshAhead", undefined, true).catch(() => undefined);
+    }
+  }
+
   /** `head`: the scan's first page, already read by a planning probe, so that it is not read twice. */
   private async fullIndex(
     scope: RequestScope,
     lookup: string,
     head?: FirstPage<BridgeCustomerRecord>,
+    rebuild = false,
   ): Promise<BridgeProfileIndex> {
     const cost = (this.scanCost() ?? 1) - (head ? 1 : 0);
     if (
@@ -177,10 +195,11 @@ export class BridgeProfileSource {
         endpoint: "customer.page",
       });
     }
+    if (!rebuild) this.refreshAheadIfDue(scope);
     const { promise, joined, hit } = this.index.get(async () => {
       const { rows } = await this.scanAll(scope, head);
       return buildIndex(rows, this.options.linkField);
-    });
+    }, rebuild);
     if (hit) scope.accounting.recordIndexHit("bridge.profiles");
     else
       scope.accounting.recordPlan(
@@ -195,6 +214,12 @@ export class BridgeProfileSource {
     return this.lastKnownTotal === null
       ? null
       : Math.max(1, Math.ceil(this.lastKnownTotal / this.options.maxPageSize));
+  }
+
+  /** A refresh ahead of time only spends budget that leaves the reserve for requests untouched. */
+  private canAffordRefresh(): boolean {
+    const reserve = Math.ceil(this.budget.limitPerMinute / 4);
+    return this.budget.available() >= (this.scanCost() ?? 1) + reserve;
   }
 
   /**
@@ -217,7 +242,7 @@ export class BridgeProfileSource {
     scope: RequestScope,
   ): Promise<{ total: number; rows: BridgeCustomerRecord[] }> {
     if (this.options.planning) {
-      const fresh = this.index.fresh();
+      const fresh = this.indexIfFresh(scope);
       if (fresh) {
         scope.accounting.recordIndexHit("bridge.profiles");
         const all =
@@ -253,7 +278,7 @@ export class BridgeProfileSource {
     scope: RequestScope,
   ): Promise<(BridgeCustomerRecord | null | Error)[]> {
     if (this.options.planning) {
-      const fresh = this.index.fresh();
+      const fresh = this.indexIfFresh(scope);
       if (fresh) {
         scope.accounting.recordIndexHit("bridge.profiles", customerNos.length);
         return customerNos.map((no) => fresh.byCustomerNo.get(no) ?? null);
