@@ -37,6 +37,8 @@ export interface GatewayConfig {
   recvWindowMs: number;
   /** Largest `first` a connection accepts. */
   maxPageSize: number;
+  /** Largest operation cost accepted (fields, with connection children counted once per `first` row). */
+  maxQueryCost: number;
   /** Deadline of one GraphQL request's upstream work, ms. */
   requestTimeoutMs: number;
   /** Answer debug accounting in `extensions` when the caller asks (x-gateway-debug: 1). */
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     signScheme: scheme,
     recvWindowMs,
     maxPageSize: integer(env, "GATEWAY_MAX_PAGE_SIZE", 500, 100, 2000),
+    maxQueryCost: integer(env, "GATEWAY_MAX_QUERY_COST", 50000, 100, 10000000),
     requestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000),
     debugExtensions: text(env, "GATEWAY_DEBUG_EXTENSIONS") !== "0",
     identityDataKeys: (text(env, "GATEWAY_IDENTITY_DATA_KEYS") ?? "")

@@ -10,6 +10,7 @@ import type { IncomingMessage } from "node:http";
 import type { GatewayConfig } from "./config";
 import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "./context";
 import { formatError } from "./errors/format-error";
+import { queryCostLimitPlugin } from "./limits/query-cost";
 import { registerSecrets } from "./logger";
 import { buildGatewaySchema } from "./schema";
 import { AgentClient } from "./upstreams/agent/client";
@@ -117,8 +118,9 @@ export async function startGateway(
   port = config.port,
 ): Promise<Gateway> {
   const { services, limiter, close } = createServices(config, upstreams);
+  const schema = buildGatewaySchema();
   const server = new ApolloServer<GatewayContext>({
-    schema: buildGatewaySchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
@@ -127,6 +129,7 @@ export async function startGateway(
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
       debugExtensionsPlugin,
+      queryCostLimitPlugin(schema, config.maxQueryCost, config.maxPageSize),
       // No cache hints are used; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
     ],

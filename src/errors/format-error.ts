@@ -32,7 +32,9 @@ function isResolverFailure(error: unknown): boolean {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof GatewayError) {
-    return { ...formatted, message: original.message, extensions: { ...original.extensions } };
+    // `http` tells Apollo the status code; it is not for the client.
+    const { http: _http, ...extensions } = original.extensions;
+    return { ...formatted, message: original.message, extensions };
   }
   if (original instanceof UpstreamError) {
     const translated = toPublicUpstreamError(original);

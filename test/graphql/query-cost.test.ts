@@ -1,0 +1,42 @@
+import { startStack, type TestStack } from "../support/gateway";
+
+describe("operation cost limit", () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { GATEWAY_MAX_QUERY_COST: "100" } });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.resetCalls());
+
+  it("refuses an operation over the limit with BAD_USER_INPUT before any upstream call", async () => {
+    // 1 + 50 rows x (nodes + id + userName) = 151 > 100
+    const res = await stack.gql(`{ customers(first: 50) { nodes { id userName } } }`);
+    expect(res.status).toBe(400);
+    expect(res.data).toBeUndefined();
+    expect(res.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(res.errors?.[0]?.message).toMatch(/costs 151, more than the 100/);
+    expect(res.errors?.[0]?.extensions.http).toBeUndefined();
+    expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+  });
+
+  it("counts aliases and variables", async () => {
+    const aliases = Array.from(
+      { length: 40 },
+      (_, i) => `a${i}: customerByUserName(userName: "x${i}@example.com") { id userName }`,
+    );
+    const res = await stack.gql(`{ ${aliases.join(" ")} }`);
+    expect(res.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    const viaVariable = await stack.gql(`query($n: Int) { customers(first: $n) { nodes { id userName } } }`, {
+      n: 50,
+    });
+    expect(viaVariable.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+  });
+
+  it("serves an operation within the limit", async () => {
+    // 1 + 10 rows x (nodes + id) = 21
+    const res = await stack.gql(`{ customers(first: 10) { nodes { id } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.customers.nodes).toHaveLength(10);
+  });
+});
