@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type GatewayConfig } from "./config";
+import { logger } from "./logger";
 import { startGateway, type UpstreamEndpoints } from "./server";
 import { startSimulators } from "./simulators";
 import type { Simulators } from "./simulators/types";
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      logger.error(error.message);
       process.exit(78); // EX_CONFIG
     }
     throw error;
@@ -27,13 +28,13 @@ async function main(): Promise<void> {
       bridge: { scheme: config.signScheme, linkField: config.linkField },
     });
     const { agent, bridge } = simulators;
-    console.log(
+    logger.info(
       "No upstream configured (AGENT_BASE_URL / BRIDGE_BASE_URL unset): serving the embedded simulators.",
     );
-    console.log(
+    logger.info(
       `  Agent Customer API simulator: ${agent.listBaseUrl} (admin ${agent.adminBaseUrl}), ${agent.customers.length} customers`,
     );
-    console.log(
+    logger.info(
       `  Bridge API simulator: ${bridge.baseUrl}, ${bridge.records.length} profiles, ${bridge.scheme} signing`,
     );
     upstreams = {
@@ -48,10 +49,10 @@ async function main(): Promise<void> {
   }
 
   const gateway = await startGateway(config, upstreams);
-  console.log(`GraphQL gateway ready at ${gateway.url.replace("0.0.0.0", "localhost")}`);
+  logger.info(`GraphQL gateway ready at ${gateway.url.replace("0.0.0.0", "localhost")}`);
 
   const shutdown = async (signal: string) => {
-    console.log(`${signal}: shutting down`);
+    logger.info(`${signal}: shutting down`);
     await gateway.stop();
     await simulators?.close();
     process.exit(0);
@@ -61,6 +62,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error("The gateway could not start:", error instanceof Error ? error.message : error);
+  logger.error("The gateway could not start:", error);
   process.exit(1);
 });

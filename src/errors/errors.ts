@@ -65,10 +65,3 @@ export function toPublicUpstreamError(error: UpstreamError): UpstreamFailureErro
     extra,
   );
 }
-
-/** Rethrows anything as a public error: coded errors pass, upstream errors are translated. */
-export function asPublicError(error: unknown): Error {
-  if (error instanceof GatewayError) return error;
-  if (error instanceof UpstreamError) return toPublicUpstreamError(error);
-  return error instanceof Error ? error : new Error(String(error));
-}

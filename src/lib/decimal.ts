@@ -23,8 +23,4 @@ export function formatDecimal(value: Decimal): string {
   return value.toFixed();
 }
 
-export function subtractDecimals(a: Decimal, b: Decimal): Decimal {
-  return a.minus(b);
-}
-
 export { Big };

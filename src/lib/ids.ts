@@ -10,6 +10,17 @@ export function canonicalInteger(text: string): string | null {
   return BigInt(text).toString();
 }
 
+/**
+ * An id written as decimal digits (an argument, or a link field's text) as canonical decimal text when it
+ * is a positive integer; null otherwise. 30 digits at most: far beyond int64, short of abuse.
+ */
+export function positiveIdOf(text: string): string | null {
+  const trimmed = text.trim();
+  if (!/^\d{1,30}$/.test(trimmed)) return null;
+  const canonical = BigInt(trimmed).toString();
+  return canonical === "0" ? null : canonical;
+}
+
 /** Compares two canonical integer strings numerically: negative, zero or positive. */
 export function compareIntegerStrings(a: string, b: string): number {
   const x = BigInt(a);

@@ -40,12 +40,6 @@ export class RequestAccounting {
     this.plans.push(`${lookup}: ${plan} (${detail})`);
   }
 
-  totalCalls(upstream?: UpstreamName): number {
-    return Object.entries(this.calls)
-      .filter(([key]) => upstream === undefined || key.startsWith(`${upstream}:`))
-      .reduce((sum, [, n]) => sum + n, 0);
-  }
-
   toJSON(): Record<string, unknown> {
     return { calls: this.calls, sharedCalls: this.sharedCalls, indexHits: this.indexHits, plans: this.plans };
   }

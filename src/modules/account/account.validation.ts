@@ -1,5 +1,5 @@
 import isEmail from "validator/lib/isEmail";
-import { canonicalInteger } from "../../lib/ids";
+import { positiveIdOf } from "../../lib/ids";
 import { UserErrorCode, type UserError } from "./account.types";
 
 /** Validation happens before any upstream call: a malformed argument is an INVALID_INPUT userError. */
@@ -24,9 +24,8 @@ export function checkUserName(userName: string): Checked<string> {
 
 /** A customerId: a positive decimal integer (may exceed 2^53). */
 export function checkCustomerId(customerId: string): Checked<string> {
-  const value = customerId.trim();
-  const canonical = /^\d{1,30}$/.test(value) ? canonicalInteger(value) : null;
-  if (canonical === null || canonical === "0") {
+  const canonical = positiveIdOf(customerId);
+  if (canonical === null) {
     return invalid("customerId", `customerId must be a positive decimal integer, got "${customerId}".`);
   }
   return { ok: true, value: canonical };

@@ -1,4 +1,5 @@
 import { compareIntegerStrings } from "../../lib/ids";
+import { linkValueOf } from "../../upstreams/bridge/profile-source";
 import type { BridgeCustomerRecord } from "../../upstreams/bridge/types";
 import { BridgeCustomerStatus, BridgeCustomerType, BridgeOpenAccountType } from "./bridge-profile.enums";
 import {
@@ -101,7 +102,7 @@ function mapRecord(record: BridgeCustomerRecord, linkField: string): BridgeProfi
     updatedAt: instant(record.updateTime),
     lastLoginAt: instant(record.loginTime),
     firstAccountActivatedAt: instant(record.firstAccountActivateTime),
-    linkValue: record.rawText[linkField] ?? null,
+    linkValue: linkValueOf(record, linkField),
   });
 }
 

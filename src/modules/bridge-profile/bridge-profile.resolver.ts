@@ -2,7 +2,6 @@ import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphq
 import type { GatewayContext } from "../../context";
 import { ErrorCode } from "../../errors/codes";
 import { BadUserInputError, GatewayError, UpstreamFailureError } from "../../errors/errors";
-import { canonicalInteger } from "../../lib/ids";
 import { buildConnection, connectionWindow } from "../common/connection";
 import { toCustomer } from "../customer/customer.mapper";
 import { Customer } from "../customer/customer.type";
@@ -86,9 +85,8 @@ export class BridgeProfileResolver {
     description: "The agent customer this profile is linked to, if any.",
   })
   async customer(@Root() profile: BridgeProfile, @Ctx() ctx: GatewayContext): Promise<Customer | null> {
-    const id = profile.linkValue === null ? null : canonicalInteger(profile.linkValue);
-    if (id === null || id === "0" || id.startsWith("-")) return null;
-    const row = await ctx.agent.customerById.load(id);
+    if (profile.linkValue === null) return null;
+    const row = await ctx.agent.customerById.load(profile.linkValue);
     return row ? toCustomer(row) : null;
   }
 }

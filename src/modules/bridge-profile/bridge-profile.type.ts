@@ -122,7 +122,7 @@ export class BridgeProfile {
   @Field(() => DateTimeScalar, { nullable: true })
   firstAccountActivatedAt!: Date | null;
 
-  /** The value of the configured link field: the agent customerId this profile is linked to, if any. */
+  /** The agent customerId (canonical decimal) named by the configured link field, if any. */
   linkValue!: string | null;
 }
 

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import type { GatewayContext } from "../../context";
 import { BadUserInputError } from "../../errors/errors";
-import { canonicalInteger } from "../../lib/ids";
+import { positiveIdOf } from "../../lib/ids";
 import { compareProfilesNewestFirst, toBridgeProfile } from "../bridge-profile/bridge-profile.mapper";
 import { BridgeProfile } from "../bridge-profile/bridge-profile.type";
 import { buildConnection, connectionWindow } from "../common/connection";
@@ -10,8 +10,8 @@ import { Customer, CustomerConnection } from "./customer.type";
 
 /** A customerId argument: a positive decimal integer of any size (ids may exceed 2^53). */
 export function parseCustomerId(id: string, argument: string): string {
-  const canonical = /^\d{1,30}$/.test(id.trim()) ? canonicalInteger(id.trim()) : null;
-  if (canonical === null || canonical === "0") {
+  const canonical = positiveIdOf(id);
+  if (canonical === null) {
     throw new BadUserInputError(`"${argument}" must be a positive decimal integer, got "${id}".`, argument);
   }
   return canonical;

@@ -187,8 +187,7 @@ export class AgentCustomerSource {
       }
     }
     scope.accounting.recordPlan("agent.window", filter ? "filtered-window" : "window", `${offset}+${limit}`);
-    const result = await this.range(scope, filter || undefined, offset, limit);
-    return result;
+    return this.range(scope, filter || undefined, offset, limit);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { mapSettled } from "../concurrency";
+import { positiveIdOf } from "../../lib/ids";
 import { UpstreamError } from "../errors";
 import { fetchRange, scanWhole, type FetchPage, type FirstPage } from "../page-scan";
 import type { RequestScope } from "../request-scope";
@@ -53,8 +54,7 @@ export interface BridgeProfileIndex {
 /** The link value of a record as the agent customerId it names: canonical decimal, else null. */
 export function linkValueOf(record: BridgeCustomerRecord, linkField: string): string | null {
   const raw = record.rawText[linkField];
-  if (raw === null || raw === undefined || !/^\d+$/.test(raw)) return null;
-  return BigInt(raw).toString();
+  return raw === null || raw === undefined ? null : positiveIdOf(raw);
 }
 
 function buildIndex(records: BridgeCustomerRecord[], linkField: string): BridgeProfileIndex {
