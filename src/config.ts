@@ -43,8 +43,6 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   /** Answer debug accounting in `extensions` when the caller asks (x-gateway-debug: 1). */
   debugExtensions: boolean;
-  /** Bearer keys whose callers may see personal identity data (BridgeProfile.idCard). */
-  identityDataKeys: string[];
   /** false: the naive baseline (one upstream call per key, no shared index, no coalescing). */
   planning: boolean;
   /** Upstream reads' cache bounds, ms. */
@@ -190,10 +188,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxQueryCost: integer(env, "GATEWAY_MAX_QUERY_COST", 50000, 100, 10000000),
     requestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000),
     debugExtensions: text(env, "GATEWAY_DEBUG_EXTENSIONS") !== "0",
-    identityDataKeys: (text(env, "GATEWAY_IDENTITY_DATA_KEYS") ?? "")
-      .split(",")
-      .map((k) => k.trim())
-      .filter((k) => k !== ""),
     planning: text(env, "GATEWAY_PLANNING") !== "off",
     trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
     profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),

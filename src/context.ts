@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Caller } from "./auth/scopes";
 import type { GatewayConfig } from "./config";
 import type { AgentClient } from "./upstreams/agent/client";
 import type { AgentCustomerSource } from "./upstreams/agent/customer-source";
@@ -22,8 +23,8 @@ export interface GatewayContext {
   services: GatewayServices;
   agent: AgentLoaders;
   bridge: BridgeLoaders;
-  /** May this caller see personal identity data (BridgeProfile.idCard)? */
-  canSeeIdentityData: boolean;
+  /** Who sent the request, and the scopes it holds (API.md §4). */
+  caller: Caller;
   /** Did the caller ask for upstream accounting in the response extensions? */
   debug: boolean;
 }
@@ -37,7 +38,7 @@ export function requestIdFrom(header: string | undefined): string {
 
 export function createContext(
   services: GatewayServices,
-  request: { requestId: string; canSeeIdentityData: boolean; debug: boolean },
+  request: { requestId: string; caller: Caller; debug: boolean },
 ): GatewayContext {
   const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs);
   return {
@@ -46,7 +47,7 @@ export function createContext(
     services,
     agent: createAgentLoaders(services.agentSource, scope),
     bridge: createBridgeLoaders(services.bridgeSource, scope),
-    canSeeIdentityData: request.canSeeIdentityData,
+    caller: request.caller,
     debug: request.debug,
   };
 }

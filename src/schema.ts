@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
+import { scopeAuthChecker } from "./auth/auth-checker";
 import { AccountResolver } from "./modules/account/account.resolver";
 import { BridgeProfileResolver } from "./modules/bridge-profile/bridge-profile.resolver";
 import { CustomerResolver } from "./modules/customer/customer.resolver";
@@ -14,6 +15,8 @@ export function buildGatewaySchema(): GraphQLSchema {
   cached ??= buildSchemaSync({
     resolvers: [CustomerResolver, BridgeProfileResolver, AccountResolver],
     validate: false,
+    // Scopes are declared on fields with @Authorized(...) and checked in this one place (API.md §4).
+    authChecker: scopeAuthChecker,
   });
   return cached;
 }

@@ -5,8 +5,8 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from "@apollo/server/plugin/landingPage/default";
-import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { anonymousCaller } from "./auth/scopes";
 import type { GatewayConfig } from "./config";
 import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "./context";
 import { formatError } from "./errors/format-error";
@@ -85,17 +85,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function hasIdentityDataKey(req: IncomingMessage, keys: string[]): boolean {
-  const auth = header(req, "authorization");
-  const match = auth === undefined ? null : /^Bearer\s+(\S+)$/i.exec(auth);
-  if (!match) return false;
-  const given = Buffer.from(match[1] as string);
-  return keys.some((key) => {
-    const expected = Buffer.from(key);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
-}
-
 /** Upstream accounting in the response extensions, only when the caller asked (x-gateway-debug: 1). */
 const debugExtensionsPlugin: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
@@ -141,7 +130,7 @@ export async function startGateway(
       res.setHeader("x-request-id", requestId);
       return createContext(services, {
         requestId,
-        canSeeIdentityData: hasIdentityDataKey(req, config.identityDataKeys),
+        caller: anonymousCaller(req.socket.remoteAddress ?? "unknown"),
         debug: config.debugExtensions && header(req, "x-gateway-debug") === "1",
       });
     },

@@ -19,6 +19,19 @@ export class BadUserInputError extends GatewayError {
   }
 }
 
+/** A verified caller without the scope a field or mutation needs (API.md §4). */
+export class ForbiddenError extends GatewayError {
+  constructor(what: string, requiredScope: string) {
+    super(
+      `${what} needs the scope "${requiredScope}", which this caller's token does not grant.`,
+      ErrorCode.FORBIDDEN,
+      {
+        requiredScope,
+      },
+    );
+  }
+}
+
 export class UpstreamFailureError extends GatewayError {
   constructor(message: string, code: ErrorCode, upstream: UpstreamName, extra: Record<string, unknown> = {}) {
     super(message, code, { ...extra, upstream });

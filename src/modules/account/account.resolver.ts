@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
+import { Scope } from "../../auth/scopes";
 import type { GatewayContext } from "../../context";
 import { toCustomer } from "../customer/customer.mapper";
 import { Customer } from "../customer/customer.type";
@@ -7,6 +8,7 @@ import { AddUserPayload, ChangeStatusPayload, CustomerState, UpdatePwdPayload } 
 
 @Resolver(() => AddUserPayload)
 export class AccountResolver {
+  @Authorized(Scope.AccountsWrite)
   @Mutation(() => AddUserPayload, {
     description: "Creates an agent customer with this e-mail as its user name.",
   })
@@ -17,6 +19,7 @@ export class AccountResolver {
     return new AccountService(ctx).addUser(userName);
   }
 
+  @Authorized(Scope.AccountsWrite)
   @Mutation(() => UpdatePwdPayload, { description: "Sets a customer's proxy password." })
   updatePwd(
     @Ctx() ctx: GatewayContext,
@@ -26,6 +29,7 @@ export class AccountResolver {
     return new AccountService(ctx).updatePwd(customerId, password);
   }
 
+  @Authorized(Scope.AccountsWrite)
   @Mutation(() => ChangeStatusPayload, { description: "Enables or disables a customer." })
   changeStatus(
     @Ctx() ctx: GatewayContext,
@@ -35,6 +39,7 @@ export class AccountResolver {
     return new AccountService(ctx).changeStatus(customerId, state);
   }
 
+  @Authorized(Scope.CustomersRead)
   @FieldResolver(() => Customer, {
     nullable: true,
     description: "The customer, created now or (with USERNAME_TAKEN) already in this channel.",

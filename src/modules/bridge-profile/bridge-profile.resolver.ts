@@ -1,7 +1,8 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import { Scope } from "../../auth/scopes";
 import type { GatewayContext } from "../../context";
 import { ErrorCode } from "../../errors/codes";
-import { BadUserInputError, GatewayError, UpstreamFailureError } from "../../errors/errors";
+import { BadUserInputError, UpstreamFailureError } from "../../errors/errors";
 import { buildConnection, connectionWindow } from "../common/connection";
 import { toCustomer } from "../customer/customer.mapper";
 import { Customer } from "../customer/customer.type";
@@ -16,6 +17,7 @@ function parseCustomerNo(customerNo: string): string {
 
 @Resolver(() => BridgeProfile)
 export class BridgeProfileResolver {
+  @Authorized(Scope.ProfilesRead)
   @Query(() => BridgeProfileConnection, {
     description: "Bridge profiles in upstream order. `customerNo` keeps only that exact customer number.",
   })
@@ -41,6 +43,7 @@ export class BridgeProfileResolver {
     );
   }
 
+  @Authorized(Scope.ProfilesRead)
   @Query(() => BridgeProfile, {
     nullable: true,
     description: "One Bridge profile by its exact customer number.",
@@ -66,20 +69,16 @@ export class BridgeProfileResolver {
     return profile.customerNo;
   }
 
+  @Authorized(Scope.ProfilesRead, Scope.IdentityRead)
   @FieldResolver(() => String, {
     nullable: true,
     description: "National identity document number: personal data, shown only to callers allowed to see it.",
   })
-  idCard(@Root() profile: BridgeProfile, @Ctx() ctx: GatewayContext): string | null {
-    if (!ctx.canSeeIdentityData) {
-      throw new GatewayError(
-        "idCard is personal identity data; this caller is not allowed to see it.",
-        ErrorCode.FORBIDDEN,
-      );
-    }
+  idCard(@Root() profile: BridgeProfile): string | null {
     return profile.idCard;
   }
 
+  @Authorized(Scope.CustomersRead)
   @FieldResolver(() => Customer, {
     nullable: true,
     description: "The agent customer this profile is linked to, if any.",

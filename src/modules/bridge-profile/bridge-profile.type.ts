@@ -1,4 +1,5 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Authorized, Field, ID, Int, ObjectType } from "type-graphql";
+import { Scope } from "../../auth/scopes";
 import { DateTimeScalar } from "../../scalars/datetime.scalar";
 import { PageInfo } from "../common/page-info.type";
 import { BridgeCustomerStatus, BridgeCustomerType, BridgeOpenAccountType } from "./bridge-profile.enums";
@@ -104,10 +105,11 @@ export class BridgeProfile {
   @Field(() => ThirdPartyAccount, { nullable: true })
   thirdParty!: ThirdPartyAccount | null;
 
+  @Authorized(Scope.ProfilesRead, Scope.IdentityRead)
   @Field(() => String, { nullable: true })
   idCardType!: string | null;
 
-  /** Resolved by a field resolver that checks the caller's right to see personal data. */
+  /** Resolved by a field resolver (identity:read is declared there). */
   idCard!: string | null;
 
   @Field(() => DateTimeScalar, { nullable: true })

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Scope } from "../../auth/scopes";
 import type { GatewayContext } from "../../context";
 import { BadUserInputError } from "../../errors/errors";
 import { positiveIdOf } from "../../lib/ids";
@@ -19,6 +20,7 @@ export function parseCustomerId(id: string, argument: string): string {
 
 @Resolver(() => Customer)
 export class CustomerResolver {
+  @Authorized(Scope.CustomersRead)
   @Query(() => CustomerConnection, {
     description:
       "Agent customers in upstream order, each joined with its Bridge profile. `userName` is a substring filter.",
@@ -39,12 +41,14 @@ export class CustomerResolver {
     return buildConnection(window, rows.map(toCustomer), total);
   }
 
+  @Authorized(Scope.CustomersRead)
   @Query(() => Customer, { nullable: true, description: "One agent customer by its customerId." })
   async customer(@Ctx() ctx: GatewayContext, @Arg("id", () => ID) id: string): Promise<Customer | null> {
     const row = await ctx.agent.customerById.load(parseCustomerId(id, "id"));
     return row ? toCustomer(row) : null;
   }
 
+  @Authorized(Scope.CustomersRead)
   @Query(() => Customer, {
     nullable: true,
     description:
@@ -59,6 +63,7 @@ export class CustomerResolver {
     return row ? toCustomer(row) : null;
   }
 
+  @Authorized(Scope.ProfilesRead)
   @FieldResolver(() => BridgeProfile, {
     nullable: true,
     description:
@@ -69,6 +74,7 @@ export class CustomerResolver {
     return profiles[0] ?? null;
   }
 
+  @Authorized(Scope.ProfilesRead)
   @FieldResolver(() => [BridgeProfile], {
     nullable: true,
     description: "Every linked Bridge profile, most recently updated first.",

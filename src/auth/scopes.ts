@@ -1,0 +1,33 @@
+/** The scopes of API.md §4: what a caller's token may grant. */
+export const Scope = {
+  CustomersRead: "customers:read",
+  ProfilesRead: "profiles:read",
+  IdentityRead: "identity:read",
+  AccountsWrite: "accounts:write",
+  GatewayDebug: "gateway:debug",
+} as const;
+export type Scope = (typeof Scope)[keyof typeof Scope];
+
+export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);
+
+/** Who sent a GraphQL request, as established at the HTTP edge before any GraphQL work. */
+export interface Caller {
+  /** The token's `sub`; null without authentication. */
+  readonly sub: string | null;
+  /** The token's `azp` or `client_id`, when it has one. */
+  readonly clientId: string | null;
+  /** The client address (the rate-limit key without authentication). */
+  readonly address: string;
+  readonly scopes: ReadonlySet<string>;
+  /** true when a verified token established this caller; false with GATEWAY_AUTH=none. */
+  readonly authenticated: boolean;
+}
+
+/** With GATEWAY_AUTH=none every caller holds every scope (API.md §4). */
+export function anonymousCaller(address: string): Caller {
+  return { sub: null, clientId: null, address, scopes: new Set(ALL_SCOPES), authenticated: false };
+}
+
+export function hasScope(caller: Caller, scope: Scope): boolean {
+  return caller.scopes.has(scope);
+}
