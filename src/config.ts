@@ -3,6 +3,8 @@
  * else in src/ reads process.env. A missing or malformed value is a ConfigError naming the variable;
  * an upstream configured without its credentials never starts.
  */
+import { createSigningKey } from "./upstreams/bridge/signing";
+
 export type SignScheme = "rsa-sha1" | "hmac-sha256";
 
 export interface AgentConfig {
@@ -23,9 +25,33 @@ export interface BridgeConfig {
   rateLimitPerMinute: number;
 }
 
+/** How callers prove who they are (API.md §4). */
+export type AuthConfig =
+  | { mode: "none" }
+  | {
+      mode: "jwt";
+      /** The issuer's JWKS document URL, or null when `publicKey` is given instead. */
+      jwksUrl: string | null;
+      /** One PEM public key (SPKI) or a JWKS JSON document. */
+      publicKey: string | null;
+      issuer: string;
+      audience: string;
+    };
+
 export interface GatewayConfig {
   port: number;
   production: boolean;
+  /** `LOG_LEVEL`: pino's level names. */
+  logLevel: string;
+  auth: AuthConfig;
+  /** GraphQL requests a minute per caller; 0: no limit. */
+  callerRateLimitPerMinute: number;
+  /** Allowed cross-origin callers: "*" (any), or exact origins; empty: none. */
+  corsOrigins: "*" | string[];
+  /** Largest request body accepted, bytes. */
+  maxBodyBytes: number;
+  /** Served although NODE_ENV=production: the simulators' invented data (GATEWAY_ALLOW_SIMULATORS). */
+  allowSimulators: boolean;
   /** Null: the embedded agent simulator serves (only when no upstream is configured at all). */
   agent: AgentConfig | null;
   bridge: BridgeConfig | null;
@@ -97,6 +123,18 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return n;
 }
 
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off"]);
+
+/** Booleans per API.md §3: 1/0, true/false, yes/no, on/off, any case. */
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (TRUE.has(value)) return true;
+  if (FALSE.has(value)) return false;
+  throw new ConfigError(name, `must be one of 1/0, true/false, yes/no, on/off, got "${value}"`);
+}
+
 function url(env: Env, name: string): string | undefined {
   const value = text(env, name);
   if (value === undefined) return undefined;
@@ -128,6 +166,101 @@ function linkField(env: Env): string {
     throw new ConfigError("BRIDGE_LINK_FIELD", `must be one of ${BRIDGE_LINKABLE_FIELDS.join(", ")}`);
   }
   return value;
+}
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+function logLevel(env: Env): string {
+  const value = (text(env, "LOG_LEVEL") ?? "info").toLowerCase();
+  if (!LOG_LEVELS.includes(value))
+    throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  return value;
+}
+
+const JWT_VARIABLES = [
+  "GATEWAY_JWT_JWKS_URL",
+  "GATEWAY_JWT_PUBLIC_KEY",
+  "GATEWAY_JWT_ISSUER",
+  "GATEWAY_JWT_AUDIENCE",
+] as const;
+
+/**
+ * `jwt` when any GATEWAY_JWT_* is set; otherwise off on the embedded simulators and a start-up error
+ * with real upstreams (nobody should expose account mutations by forgetting a variable).
+ */
+function authConfig(env: Env, realUpstreams: boolean): AuthConfig {
+  const explicit = text(env, "GATEWAY_AUTH");
+  if (explicit !== undefined && explicit !== "jwt" && explicit !== "none") {
+    throw new ConfigError("GATEWAY_AUTH", `must be "jwt" or "none", got "${explicit}"`);
+  }
+  const anyJwt = JWT_VARIABLES.some((name) => text(env, name) !== undefined);
+  const mode = explicit ?? (anyJwt ? "jwt" : realUpstreams ? undefined : "none");
+  if (mode === undefined) {
+    throw new ConfigError(
+      "GATEWAY_AUTH",
+      "is required with real upstreams: configure GATEWAY_JWT_* (GATEWAY_AUTH=jwt), or set GATEWAY_AUTH=none to let anyone who reaches the port change customer accounts",
+    );
+  }
+  if (mode === "none") return { mode };
+  const jwksUrl = url(env, "GATEWAY_JWT_JWKS_URL") ?? null;
+  const publicKey = text(env, "GATEWAY_JWT_PUBLIC_KEY") ?? null;
+  if (jwksUrl === null && publicKey === null) {
+    throw new ConfigError(
+      "GATEWAY_JWT_JWKS_URL",
+      "or GATEWAY_JWT_PUBLIC_KEY is required with GATEWAY_AUTH=jwt",
+    );
+  }
+  if (jwksUrl !== null && publicKey !== null) {
+    throw new ConfigError("GATEWAY_JWT_PUBLIC_KEY", "must not be set together with GATEWAY_JWT_JWKS_URL");
+  }
+  return {
+    mode,
+    jwksUrl,
+    publicKey: publicKey?.replace(/\\n/g, "\n") ?? null,
+    issuer: required(env, "GATEWAY_JWT_ISSUER", "with GATEWAY_AUTH=jwt"),
+    audience: required(env, "GATEWAY_JWT_AUDIENCE", "with GATEWAY_AUTH=jwt"),
+  };
+}
+
+function corsOrigins(env: Env, production: boolean): "*" | string[] {
+  const value = text(env, "GATEWAY_CORS_ORIGINS");
+  if (value === undefined) return production ? [] : "*";
+  const origins = value
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  if (origins.includes("*")) {
+    if (origins.length > 1)
+      throw new ConfigError("GATEWAY_CORS_ORIGINS", 'must be "*" alone or a list of origins');
+    return "*";
+  }
+  return origins.map((origin) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(
+        "GATEWAY_CORS_ORIGINS",
+        `holds "${origin}", which is not an origin like https://app.example.com`,
+      );
+    }
+    if (parsed.origin !== origin.replace(/\/$/, "")) {
+      throw new ConfigError(
+        "GATEWAY_CORS_ORIGINS",
+        `holds "${origin}", which is not an origin like https://app.example.com`,
+      );
+    }
+    return parsed.origin;
+  });
+}
+
+/** Refuses at start-up a secret key the signing scheme cannot use, instead of failing at the first call. */
+function checkSigningKey(scheme: SignScheme, secret: string): void {
+  try {
+    createSigningKey(scheme, secret);
+  } catch (error) {
+    throw new ConfigError("BRIDGE_SECRET_KEY", (error as Error).message.replace(/^BRIDGE_SECRET_KEY /, ""));
+  }
 }
 
 export function loadConfig(env: Env = process.env): GatewayConfig {
@@ -172,11 +305,25 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   // Half a real deployment on a simulator would serve invented data next to real data: refuse it.
   if (agent && !bridge) throw new ConfigError("BRIDGE_BASE_URL", "is required when AGENT_BASE_URL is set");
   if (bridge && !agent) throw new ConfigError("AGENT_BASE_URL", "is required when BRIDGE_BASE_URL is set");
+  if (bridge) checkSigningKey(bridge.signScheme, bridge.secretKey);
 
-  const nodeEnv = text(env, "NODE_ENV");
+  const production = text(env, "NODE_ENV") === "production";
+  const allowSimulators = boolean(env, "GATEWAY_ALLOW_SIMULATORS", false);
+  if (production && !agent && !allowSimulators) {
+    throw new ConfigError(
+      "AGENT_BASE_URL",
+      "and BRIDGE_BASE_URL are required with NODE_ENV=production (set GATEWAY_ALLOW_SIMULATORS=1 to serve the embedded simulators' invented data)",
+    );
+  }
   return {
     port,
-    production: nodeEnv === "production",
+    production,
+    logLevel: logLevel(env),
+    auth: authConfig(env, agent !== null),
+    callerRateLimitPerMinute: integer(env, "GATEWAY_CALLER_RATE_LIMIT_PER_MIN", 600, 0, 1_000_000),
+    corsOrigins: corsOrigins(env, production),
+    maxBodyBytes: integer(env, "GATEWAY_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    allowSimulators,
     agent,
     bridge,
     linkField: link,
@@ -187,7 +334,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxPageSize: integer(env, "GATEWAY_MAX_PAGE_SIZE", 500, 100, 2000),
     maxQueryCost: integer(env, "GATEWAY_MAX_QUERY_COST", 50000, 100, 10000000),
     requestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000),
-    debugExtensions: text(env, "GATEWAY_DEBUG_EXTENSIONS") !== "0",
+    debugExtensions: boolean(env, "GATEWAY_DEBUG_EXTENSIONS", true),
     planning: text(env, "GATEWAY_PLANNING") !== "off",
     trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
     profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),

@@ -5,18 +5,30 @@ import { startGateway, type UpstreamEndpoints } from "./server";
 import { startSimulators } from "./simulators";
 import type { Simulators } from "./simulators/types";
 
+const EX_CONFIG = 78;
+
+/** Says at every start who may call the gateway, loudly when anyone may change accounts. */
+function logCallers(config: GatewayConfig, simulated: boolean): void {
+  if (config.auth.mode === "jwt") {
+    const keys = config.auth.jwksUrl !== null ? "JWKS URL" : "GATEWAY_JWT_PUBLIC_KEY";
+    logger.info(
+      `Callers authenticate with JWT bearer tokens (issuer and audience checked, keys from ${keys}).`,
+    );
+  } else if (simulated) {
+    logger.info(
+      "Authentication is off (embedded simulators, no GATEWAY_JWT_* set): every caller holds every scope.",
+    );
+  } else {
+    logger.warn(
+      "GATEWAY_AUTH=none: authentication is OFF against real upstreams; anyone who reaches this port can change customer accounts.",
+    );
+  }
+}
+
 /** Start-up only: configuration, the embedded simulators when no upstream is configured, the server. */
 async function main(): Promise<void> {
-  let config: GatewayConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      logger.error(error.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = loadConfig();
+  logger.level = config.logLevel;
 
   let simulators: Simulators | null = null;
   let upstreams: UpstreamEndpoints;
@@ -31,6 +43,9 @@ async function main(): Promise<void> {
     logger.info(
       "No upstream configured (AGENT_BASE_URL / BRIDGE_BASE_URL unset): serving the embedded simulators.",
     );
+    if (config.production) {
+      logger.warn("NODE_ENV=production with GATEWAY_ALLOW_SIMULATORS=1: serving invented data.");
+    }
     logger.info(
       `  Agent Customer API simulator: ${agent.listBaseUrl} (admin ${agent.adminBaseUrl}), ${agent.customers.length} customers`,
     );
@@ -47,9 +62,16 @@ async function main(): Promise<void> {
       },
     };
   }
+  logCallers(config, simulators !== null);
 
-  const gateway = await startGateway(config, upstreams);
-  logger.info(`GraphQL gateway ready at ${gateway.url.replace("0.0.0.0", "localhost")}`);
+  let gateway;
+  try {
+    gateway = await startGateway(config, upstreams);
+  } catch (error) {
+    await simulators?.close();
+    throw error;
+  }
+  logger.info(`GraphQL gateway ready at ${gateway.url}`);
 
   const shutdown = async (signal: string) => {
     logger.info(`${signal}: shutting down`);
@@ -61,7 +83,13 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
+// Every start-up failure is one line naming the variable or the cause; configuration exits 78.
 main().catch((error: unknown) => {
-  logger.error("The gateway could not start:", error);
+  if (error instanceof ConfigError) {
+    logger.fatal(error.message);
+    process.exit(EX_CONFIG);
+  }
+  const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  logger.fatal(`The gateway could not start: ${cause.split("\n")[0]}`);
   process.exit(1);
 });

@@ -1,8 +1,13 @@
+import pino, { type DestinationStream, type Logger } from "pino";
+
 /**
- * The gateway's one logger. Every line passes through `redact`, which removes the configured secrets
- * (agent token, Bridge API key and secret) wherever they appear, so that no log line can carry one even
- * when an unexpected error message or stack does.
+ * The gateway's one logger: pino, one JSON object per line on stdout. Two lines of defence keep secrets
+ * out of it: pino's `redact` paths blank the structured fields that hold credentials, and every message
+ * and error text passes through `redact()`, which removes the configured secrets (agent token, Bridge
+ * API key and secret) wherever they appear — even inside an unexpected error's message or stack.
  */
+export type { Logger };
+
 const secrets = new Set<string>();
 
 export function registerSecrets(...values: (string | undefined)[]): void {
@@ -12,17 +17,57 @@ export function registerSecrets(...values: (string | undefined)[]): void {
 export function redact(text: string): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join("[redacted]");
-  // Query-string passwords (updatePwd) and signature/token headers, whatever their value.
-  return out.replace(/((?:password|token|signature|apiKey)=)[^&\s"']+/gi, "$1[redacted]");
+  // Query-string passwords (updatePwd), bearer tokens and signature/token headers, whatever their value.
+  return out
+    .replace(/((?:password|token|signature|apiKey)=)[^&\s"']+/gi, "$1[redacted]")
+    .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi, "$1[redacted]");
 }
 
-export const logger = {
-  info(message: string): void {
-    console.log(redact(message));
-  },
-  error(message: string, error?: unknown): void {
-    const detail =
-      error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ""}` : String(error ?? "");
-    console.error(redact(detail ? `${message} ${detail}` : message));
-  },
-};
+/** Field paths that may hold a credential in a structured record: blanked whatever their value. */
+const REDACT_PATHS = [
+  "password",
+  "token",
+  "authorization",
+  "*.password",
+  "*.token",
+  "*.authorization",
+  "*.Token",
+  "headers.authorization",
+  "req.headers.authorization",
+  "credentials",
+  "*.credentials",
+];
+
+function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: redact(String(error)) };
+  return {
+    type: error.name,
+    message: redact(error.message),
+    // The first frames are what an operator needs; one line, so nothing in it can forge another record.
+    stack: redact((error.stack ?? "").split("\n").slice(1, 6).join(" |").trim()),
+  };
+}
+
+export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? "info",
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      serializers: { err: serializeError, error: serializeError },
+      hooks: {
+        // Every message string is scrubbed of registered secrets before it is written.
+        logMethod(args, method) {
+          const scrubbed = args.map((arg: unknown) => (typeof arg === "string" ? redact(arg) : arg));
+          return method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+}
+
+/** The process's root logger; start-up sets its level from LOG_LEVEL. */
+export const logger: Logger = createLogger();

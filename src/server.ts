@@ -1,17 +1,22 @@
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { startStandaloneServer } from "@apollo/server/standalone";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from "@apollo/server/plugin/landingPage/default";
-import type { IncomingMessage } from "node:http";
-import { anonymousCaller } from "./auth/scopes";
-import type { GatewayConfig } from "./config";
-import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "./context";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createJwtVerifier } from "./auth/jwt";
+import { ConfigError, type GatewayConfig } from "./config";
+import type { GatewayContext, GatewayServices } from "./context";
 import { formatError } from "./errors/format-error";
 import { queryCostLimitPlugin } from "./limits/query-cost";
-import { registerSecrets } from "./logger";
+import { CallerRateLimit } from "./http/caller-rate-limit";
+import { createHttpApp } from "./http/app";
+import { logger, registerSecrets, type Logger } from "./logger";
+import { auditPlugin } from "./plugins/audit";
+import { debugExtensionsPlugin } from "./plugins/debug-extensions";
 import { buildGatewaySchema } from "./schema";
 import { AgentClient } from "./upstreams/agent/client";
 import { AgentCustomerSource } from "./upstreams/agent/customer-source";
@@ -26,7 +31,9 @@ export interface UpstreamEndpoints {
 }
 
 export interface Gateway {
+  /** http://localhost:<port>/graphql */
   url: string;
+  port: number;
   services: GatewayServices;
   limiter: SlidingWindowRateLimiter;
   stop(): Promise<void>;
@@ -80,35 +87,64 @@ export function createServices(config: GatewayConfig, upstreams: UpstreamEndpoin
   return { services, limiter, close };
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+export interface StartOptions {
+  /** The logger for the edge and the audit trail (tests capture it). */
+  logger?: Logger;
+  /** Least time between two JWKS reads (an unknown kid triggers one); 60 s in production. */
+  jwksCooldownMs?: number;
 }
 
-/** Upstream accounting in the response extensions, only when the caller asked (x-gateway-debug: 1). */
-const debugExtensionsPlugin: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ contextValue, response }) {
-        if (!contextValue.debug || response.body.kind !== "single") return;
-        response.body.singleResult.extensions = {
-          ...response.body.singleResult.extensions,
-          gateway: { requestId: contextValue.requestId, ...contextValue.scope.accounting.toJSON() },
-        };
-      },
+/** Listens on `port` (0: a free port); a port in use is a configuration error naming PORT. */
+function listen(server: Server, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (error.code === "EADDRINUSE") reject(new ConfigError("PORT", `${port} is already in use`));
+      else if (error.code === "EACCES")
+        reject(new ConfigError("PORT", `${port} may not be opened by this user`));
+      else reject(error);
     };
-  },
-};
+    const onListening = () => {
+      server.off("error", onError);
+      resolve(server.address() as AddressInfo);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, "0.0.0.0");
+  });
+}
+
+/**
+ * Node's server timeouts, set on purpose: a client gets 15 s to send its headers and the request
+ * deadline plus 20 s for the whole exchange (slow-loris bodies end there); idle keep-alive connections
+ * live 65 s, longer than the usual 60 s of load balancers, so that the gateway never closes a connection
+ * a balancer is about to reuse.
+ */
+function setServerTimeouts(server: Server, config: GatewayConfig): void {
+  server.headersTimeout = 15_000;
+  server.requestTimeout = config.requestTimeoutMs + 20_000;
+  server.keepAliveTimeout = 65_000;
+  server.timeout = 0;
+}
 
 /** Starts the GraphQL endpoint on `port` (0: a free port) over the given upstreams. */
 export async function startGateway(
   config: GatewayConfig,
   upstreams: UpstreamEndpoints,
   port = config.port,
+  options: StartOptions = {},
 ): Promise<Gateway> {
+  const log = options.logger ?? logger;
+  // Key material is read before anything listens: a bad key is a start-up error, not a 401 for everyone.
+  const verifyToken =
+    config.auth.mode === "jwt"
+      ? createJwtVerifier({ ...config.auth, jwksCooldownMs: options.jwksCooldownMs })
+      : null;
   const { services, limiter, close } = createServices(config, upstreams);
   const schema = buildGatewaySchema();
-  const server = new ApolloServer<GatewayContext>({
+  const httpServer = createServer();
+  setServerTimeouts(httpServer, config);
+  const apollo = new ApolloServer<GatewayContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
@@ -117,30 +153,37 @@ export async function startGateway(
       config.production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
       debugExtensionsPlugin,
+      auditPlugin(schema, log),
       queryCostLimitPlugin(schema, config.maxQueryCost, config.maxPageSize),
       // No cache hints are used; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
     ],
   });
-  const { url } = await startStandaloneServer(server, {
-    listen: { port, host: "0.0.0.0" },
-    context: async ({ req, res }) => {
-      const requestId = requestIdFrom(header(req, "x-request-id"));
-      res.setHeader("x-request-id", requestId);
-      return createContext(services, {
-        requestId,
-        caller: anonymousCaller(req.socket.remoteAddress ?? "unknown"),
-        debug: config.debugExtensions && header(req, "x-gateway-debug") === "1",
-      });
-    },
-  });
+  await apollo.start();
+  const callerRateLimit =
+    config.callerRateLimitPerMinute > 0 ? CallerRateLimit.inMemory(config.callerRateLimitPerMinute) : null;
+  httpServer.on(
+    "request",
+    createHttpApp({ config, services, apollo, verifyToken, callerRateLimit, logger: log }),
+  );
+  let address: AddressInfo;
+  try {
+    address = await listen(httpServer, port);
+  } catch (error) {
+    await apollo.stop();
+    await close();
+    throw error;
+  }
   return {
-    url: new URL("/graphql", url).toString(),
+    url: `http://localhost:${address.port}/graphql`,
+    port: address.port,
     services,
     limiter,
     async stop() {
-      await server.stop();
+      // Stops accepting connections and lets requests in flight finish (the drain plugin).
+      await apollo.stop();
       await close();
     },
   };

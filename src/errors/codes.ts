@@ -9,5 +9,9 @@ export enum ErrorCode {
   UPSTREAM_AUTH_FAILED = "UPSTREAM_AUTH_FAILED",
   UPSTREAM_BAD_RESPONSE = "UPSTREAM_BAD_RESPONSE",
   OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN",
+  /** The HTTP request itself is malformed: not JSON, too large, wrong method or content type (§5). */
+  BAD_REQUEST = "BAD_REQUEST",
+  /** This caller sent too many requests (§4). */
+  RATE_LIMITED = "RATE_LIMITED",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
 }

@@ -9,7 +9,6 @@ const REQUEST_ERROR_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
   "BAD_USER_INPUT",
-  "BAD_REQUEST",
   "OPERATION_RESOLUTION_FAILURE",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
@@ -43,11 +42,19 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   // Apollo's and graphql-js's own request errors (parse, validation, variable coercion) describe the
   // client's request, never the server: show them, under the contract's one code for bad input.
+  // Apollo's own BAD_REQUEST (no query, variables that are not an object, a GET mutation) is about the
+  // HTTP request itself: the contract's BAD_REQUEST.
+  if (code === ErrorCode.BAD_REQUEST && !isResolverFailure(error)) {
+    return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
+  }
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && !isResolverFailure(error)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
   }
   // Masked for the client; the operator still needs to see it (redacted of any secret).
-  logger.error(`Unexpected error at ${formatted.path?.join(".") ?? "request"}:`, original);
+  logger.error(
+    { err: original, path: formatted.path?.join(".") ?? null },
+    "Unexpected error, masked for the client",
+  );
   return {
     message: "Internal server error.",
     locations: formatted.locations,

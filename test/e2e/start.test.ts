@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { join } from "node:path";
 
 const ROOT = join(__dirname, "..", "..");
@@ -19,6 +20,28 @@ function collect(child: ChildProcess): { out: () => string } {
   child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
   return { out: () => text };
 }
+
+/** The process's log: one JSON object per line. */
+function records(text: string): { level: string; msg: string }[] {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as { level: string; msg: string });
+}
+
+async function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise<number | null>((resolve) => child.on("exit", resolve));
+}
+
+const REAL_UPSTREAMS = {
+  AGENT_BASE_URL: "http://127.0.0.1:9/prod-api",
+  AGENT_TOKEN: "agent-token",
+  BRIDGE_BASE_URL: "http://127.0.0.1:9/webhook",
+  BRIDGE_COMPANY_ID: "1",
+  BRIDGE_API_KEY: "bridge-key",
+  BRIDGE_SECRET_KEY: "bridge-secret",
+  BRIDGE_SIGN_SCHEME: "hmac-sha256",
+};
 
 async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
@@ -43,10 +66,12 @@ describe("starting the gateway the way npm start does", () => {
     const child = startGatewayProcess({ PORT: "0" });
     const log = collect(child);
     try {
-      await waitFor(() => /ready at (\S+)/.test(log.out()), 30_000);
-      const lines = log.out().split("\n");
-      expect(lines[0]).toMatch(/embedded simulators/);
-      const url = (/ready at (\S+)/.exec(log.out()) as RegExpExecArray)[1] as string;
+      await waitFor(() => /ready at/.test(log.out()), 30_000);
+      const lines = records(log.out());
+      expect(lines[0]?.msg).toMatch(/embedded simulators/);
+      expect(lines.some((l) => /Authentication is off/.test(l.msg))).toBe(true);
+      const ready = lines.find((l) => /ready at/.test(l.msg)) as { msg: string };
+      const url = (/ready at (\S+)/.exec(ready.msg) as RegExpExecArray)[1] as string;
       expect(url).toMatch(/\/graphql$/);
       const res = await fetch(url, {
         method: "POST",
@@ -77,10 +102,89 @@ describe("starting the gateway the way npm start does", () => {
     async (env, variable) => {
       const child = startGatewayProcess(env);
       const log = collect(child);
-      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      const code = await exitOf(child);
       expect(code).toBe(78);
       expect(log.out()).toContain(variable);
     },
     30_000,
   );
+
+  /** A start-up failure is exactly one log line (the last) naming the cause, no stack, and exit 78. */
+  async function expectOneLineFailure(env: Record<string, string>, ...mentions: string[]): Promise<string> {
+    const child = startGatewayProcess(env);
+    const log = collect(child);
+    expect(await exitOf(child)).toBe(78);
+    const lines = records(log.out());
+    const failures = lines.filter((l) => l.level === "fatal" || l.level === "error");
+    expect(failures).toHaveLength(1);
+    expect(lines[lines.length - 1]).toBe(failures[0]);
+    for (const mention of mentions) expect(failures[0]?.msg).toContain(mention);
+    expect(log.out()).not.toMatch(/\n\s+at |\.js:\d+/);
+    return failures[0]?.msg ?? "";
+  }
+
+  it("refuses a port in use in one line naming PORT", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "0.0.0.0", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expectOneLineFailure({ PORT: String(port) }, "PORT", "in use");
+    } finally {
+      blocker.close();
+    }
+  }, 30_000);
+
+  it("refuses an unreadable BRIDGE_SECRET_KEY in one line, without echoing it", async () => {
+    const msg = await expectOneLineFailure(
+      {
+        ...REAL_UPSTREAMS,
+        BRIDGE_SIGN_SCHEME: "rsa-sha1",
+        BRIDGE_SECRET_KEY: "definitely-not-a-key",
+        GATEWAY_AUTH: "none",
+      },
+      "BRIDGE_SECRET_KEY",
+    );
+    expect(msg).not.toContain("definitely-not-a-key");
+  }, 30_000);
+
+  it("refuses to serve invented data in production unless GATEWAY_ALLOW_SIMULATORS says so", async () => {
+    await expectOneLineFailure(
+      { NODE_ENV: "production" },
+      "AGENT_BASE_URL",
+      "BRIDGE_BASE_URL",
+      "GATEWAY_ALLOW_SIMULATORS",
+    );
+  }, 30_000);
+
+  it("refuses real upstreams without a decision about callers, naming GATEWAY_AUTH", async () => {
+    await expectOneLineFailure({ ...REAL_UPSTREAMS }, "GATEWAY_AUTH");
+  }, 30_000);
+
+  it("refuses a GATEWAY_JWT_PUBLIC_KEY that is not a key", async () => {
+    await expectOneLineFailure(
+      {
+        GATEWAY_JWT_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----\\nnope\\n-----END PUBLIC KEY-----",
+        GATEWAY_JWT_ISSUER: "i",
+        GATEWAY_JWT_AUDIENCE: "a",
+      },
+      "GATEWAY_JWT_PUBLIC_KEY",
+    );
+  }, 30_000);
+
+  it("warns at every start when GATEWAY_AUTH=none is set with real upstreams", async () => {
+    const child = startGatewayProcess({ ...REAL_UPSTREAMS, GATEWAY_AUTH: "none", PORT: "0" });
+    const log = collect(child);
+    try {
+      await waitFor(() => /ready at/.test(log.out()), 30_000);
+      const warning = records(log.out()).find((l) => l.level === "warn");
+      expect(warning?.msg).toMatch(
+        /GATEWAY_AUTH=none.*anyone who reaches this port can change customer accounts/,
+      );
+      expect(log.out()).not.toContain("agent-token");
+      expect(log.out()).not.toContain("bridge-secret");
+    } finally {
+      child.kill("SIGTERM");
+      await exitOf(child);
+    }
+  }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { loadConfig } from "../../src/config";
-import { startGateway, type Gateway } from "../../src/server";
+import { createLogger } from "../../src/logger";
+import { startGateway, type Gateway, type StartOptions } from "../../src/server";
 import { startSimulators } from "../../src/simulators";
 import type { SimulatorOptions, Simulators } from "../../src/simulators/types";
 
@@ -7,6 +8,11 @@ import type { SimulatorOptions, Simulators } from "../../src/simulators/types";
 export interface TestStack {
   sims: Simulators;
   gateway: Gateway;
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  /** Every record the gateway logged (the edge, the audit trail), parsed; `logText` is the raw output. */
+  logs(): Record<string, unknown>[];
+  logText(): string;
   /** POSTs a GraphQL request over real HTTP. */
   gql<T = GqlData>(
     query: string,
@@ -38,8 +44,13 @@ function countByEndpoint(calls: readonly { endpoint: string }[]): Record<string,
 }
 
 export async function startStack(
-  options: { sims?: SimulatorOptions; env?: Record<string, string> } = {},
+  options: { sims?: SimulatorOptions; env?: Record<string, string>; start?: StartOptions } = {},
 ): Promise<TestStack> {
+  let logText = "";
+  const logger = createLogger({
+    level: "debug",
+    destination: { write: (line: string) => void (logText += line) },
+  });
   const sims = await startSimulators({ dataset: { agentCustomers: 300, seed: 7 }, ...options.sims });
   const config = loadConfig({ GATEWAY_REQUEST_TIMEOUT_MS: "5000", ...options.env });
   const gateway = await startGateway(
@@ -58,11 +69,19 @@ export async function startStack(
       },
     },
     0,
+    { logger, ...options.start },
   );
-  const url = gateway.url.replace("0.0.0.0", "127.0.0.1").replace("localhost", "127.0.0.1");
+  const url = gateway.url.replace("localhost", "127.0.0.1");
   return {
     sims,
     gateway,
+    url,
+    logText: () => logText,
+    logs: () =>
+      logText
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     async gql(query, variables, headers) {
       const res = await fetch(url, {
         method: "POST",

@@ -1,11 +1,24 @@
+import { generateKeyPairSync } from "node:crypto";
 import { ConfigError, loadConfig } from "../../src/config";
 
-const AGENT = { AGENT_BASE_URL: "http://user.example/prod-api", AGENT_TOKEN: "agent-token" };
+const RSA_KEY = generateKeyPairSync("rsa", { modulusLength: 1024 })
+  .privateKey.export({ format: "der", type: "pkcs8" })
+  .toString("base64");
+const AGENT = {
+  AGENT_BASE_URL: "http://user.example/prod-api",
+  AGENT_TOKEN: "agent-token",
+  GATEWAY_AUTH: "none",
+};
 const BRIDGE = {
   BRIDGE_BASE_URL: "https://bridge.example/webhook/",
   BRIDGE_COMPANY_ID: "1001",
   BRIDGE_API_KEY: "key",
-  BRIDGE_SECRET_KEY: "secret",
+  BRIDGE_SECRET_KEY: RSA_KEY,
+};
+const JWT = {
+  GATEWAY_JWT_JWKS_URL: "https://issuer.example/.well-known/jwks.json",
+  GATEWAY_JWT_ISSUER: "https://issuer.example/",
+  GATEWAY_JWT_AUDIENCE: "traffic-gateway",
 };
 
 function errorOf(env: Record<string, string>): ConfigError {
@@ -41,6 +54,7 @@ describe("loadConfig", () => {
     const config = loadConfig({
       ...AGENT,
       ...BRIDGE,
+      BRIDGE_SECRET_KEY: "secret",
       BRIDGE_SIGN_SCHEME: "hmac-sha256",
       AGENT_STATE_ACTIVE: "1",
       AGENT_STATE_DISABLED: "0",
@@ -77,6 +91,21 @@ describe("loadConfig", () => {
     [{ AGENT_STATE_ACTIVE: "1" }, "AGENT_STATE_DISABLED"],
     [{ ...AGENT, ...BRIDGE, AGENT_BASE_URL: "ftp://x" }, "AGENT_BASE_URL"],
     [{ ...AGENT, ...BRIDGE, AGENT_BASE_URL: "http://user:pw@x" }, "AGENT_BASE_URL"],
+    // An unreadable key is a start-up error, not a failure at the first Bridge call.
+    [{ ...AGENT, ...BRIDGE, BRIDGE_SECRET_KEY: "not a key" }, "BRIDGE_SECRET_KEY"],
+    // Real upstreams never start without a decision about callers.
+    [{ ...AGENT, ...BRIDGE, GATEWAY_AUTH: "" }, "GATEWAY_AUTH"],
+    [{ GATEWAY_AUTH: "basic" }, "GATEWAY_AUTH"],
+    [{ GATEWAY_AUTH: "jwt" }, "GATEWAY_JWT_JWKS_URL"],
+    [{ ...JWT, GATEWAY_JWT_ISSUER: "" }, "GATEWAY_JWT_ISSUER"],
+    [{ ...JWT, GATEWAY_JWT_AUDIENCE: "" }, "GATEWAY_JWT_AUDIENCE"],
+    [{ ...JWT, GATEWAY_JWT_PUBLIC_KEY: "x" }, "GATEWAY_JWT_PUBLIC_KEY"],
+    [{ NODE_ENV: "production" }, "AGENT_BASE_URL"],
+    [{ GATEWAY_DEBUG_EXTENSIONS: "maybe" }, "GATEWAY_DEBUG_EXTENSIONS"],
+    [{ GATEWAY_CORS_ORIGINS: "*,https://a.example" }, "GATEWAY_CORS_ORIGINS"],
+    [{ GATEWAY_CORS_ORIGINS: "app.example" }, "GATEWAY_CORS_ORIGINS"],
+    [{ GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "-1" }, "GATEWAY_CALLER_RATE_LIMIT_PER_MIN"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
   ])("rejects %o naming %s", (env, variable) => {
     const error = errorOf(env as Record<string, string>);
     expect(error.variable).toBe(variable);
@@ -86,5 +115,41 @@ describe("loadConfig", () => {
   it("never echoes a secret in its error", () => {
     const error = errorOf({ ...AGENT, ...BRIDGE, AGENT_BASE_URL: "http://user:topsecret@x" });
     expect(error.message).not.toContain("topsecret");
+  });
+
+  it("reads booleans as 1/0, true/false, yes/no, on/off", () => {
+    for (const off of ["0", "false", "FALSE", "no", "off"]) {
+      expect(loadConfig({ GATEWAY_DEBUG_EXTENSIONS: off }).debugExtensions).toBe(false);
+    }
+    for (const on of ["1", "true", "Yes", "on"]) {
+      expect(loadConfig({ GATEWAY_DEBUG_EXTENSIONS: on }).debugExtensions).toBe(true);
+    }
+  });
+
+  it("decides who may call: off on the simulators, jwt when configured, none only when said", () => {
+    expect(loadConfig({}).auth).toEqual({ mode: "none" });
+    expect(loadConfig({ ...JWT }).auth).toEqual({
+      mode: "jwt",
+      jwksUrl: JWT.GATEWAY_JWT_JWKS_URL,
+      publicKey: null,
+      issuer: JWT.GATEWAY_JWT_ISSUER,
+      audience: JWT.GATEWAY_JWT_AUDIENCE,
+    });
+    expect(loadConfig({ ...AGENT, ...BRIDGE, ...JWT, GATEWAY_AUTH: "" }).auth.mode).toBe("jwt");
+    expect(loadConfig({ ...AGENT, ...BRIDGE }).auth.mode).toBe("none");
+  });
+
+  it("serves the simulators in production only when asked to", () => {
+    const config = loadConfig({ NODE_ENV: "production", GATEWAY_ALLOW_SIMULATORS: "yes" });
+    expect(config).toMatchObject({ production: true, agent: null, allowSimulators: true });
+    expect(errorOf({ NODE_ENV: "production" }).message).toContain("BRIDGE_BASE_URL");
+  });
+
+  it("defaults CORS to any origin in development and none in production", () => {
+    expect(loadConfig({}).corsOrigins).toBe("*");
+    expect(loadConfig({ NODE_ENV: "production", GATEWAY_ALLOW_SIMULATORS: "1" }).corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ GATEWAY_CORS_ORIGINS: "https://a.example, http://localhost:3000" }).corsOrigins,
+    ).toEqual(["https://a.example", "http://localhost:3000"]);
   });
 });
