@@ -179,6 +179,8 @@ export function createHttpApp(deps: EdgeDependencies): express.Express {
 
   app.use(
     "/graphql",
+    // Exactly /graphql: a mount also matches /graphql/anything, which is a 404 like any other path.
+    (req, res, next) => (req.path === "/" ? next() : notFound(req, res, next)),
     corsFor(config),
     methodAndContentType,
     express.json({ limit: config.maxBodyBytes, strict: true, type: () => true }),

@@ -25,7 +25,7 @@ export const notFound: RequestHandler = (req, res) => {
     res,
     404,
     ErrorCode.BAD_REQUEST,
-    `Nothing is served at ${req.path.slice(0, 100)}: GraphQL is at /graphql.`,
+    `Nothing is served at ${(req.originalUrl.split("?")[0] ?? "").slice(0, 100)}: GraphQL is at /graphql.`,
   );
 };
 
