@@ -187,4 +187,48 @@ describe("starting the gateway the way npm start does", () => {
       await exitOf(child);
     }
   }, 30_000);
+
+  it("trusts the development issuer of `npm run dev-token` and enforces its scopes", async () => {
+    const printed = execFileSync(
+      process.execPath,
+      [join(ROOT, "dist", "scripts", "dev-token.js"), "--scopes", "customers:read", "--sub", "e2e"],
+      {
+        cwd: ROOT,
+      },
+    ).toString();
+    const publicKey = (/GATEWAY_JWT_PUBLIC_KEY="([^"]+)"/.exec(printed) as RegExpExecArray)[1] as string;
+    const issuer = (/GATEWAY_JWT_ISSUER=(\S+)/.exec(printed) as RegExpExecArray)[1] as string;
+    const audience = (/GATEWAY_JWT_AUDIENCE=(\S+)/.exec(printed) as RegExpExecArray)[1] as string;
+    const token = (/Authorization: Bearer (\S+)/.exec(printed) as RegExpExecArray)[1] as string;
+    const child = startGatewayProcess({
+      PORT: "0",
+      GATEWAY_JWT_PUBLIC_KEY: publicKey,
+      GATEWAY_JWT_ISSUER: issuer,
+      GATEWAY_JWT_AUDIENCE: audience,
+    });
+    const log = collect(child);
+    try {
+      await waitFor(() => /ready at/.test(log.out()), 30_000);
+      const url = (/ready at (http\S+?)"/.exec(log.out()) as RegExpExecArray)[1] as string;
+      const ask = (query: string, headers: Record<string, string>) =>
+        fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ query }),
+        });
+      expect((await ask('{ customer(id: "1001") { id } }', {})).status).toBe(401);
+      const allowed = await ask('{ customer(id: "1001") { id } }', { authorization: `Bearer ${token}` });
+      expect(await allowed.json()).toEqual({ data: { customer: { id: "1001" } } });
+      const refused = (await (
+        await ask(`mutation { changeStatus(customerId: "1001", state: ACTIVE) { customerId } }`, {
+          authorization: `Bearer ${token}`,
+        })
+      ).json()) as { errors: { extensions: { code: string } }[] };
+      expect(refused.errors[0]?.extensions.code).toBe("FORBIDDEN");
+      expect(log.out()).not.toContain(token);
+    } finally {
+      child.kill("SIGTERM");
+      await exitOf(child);
+    }
+  }, 60_000);
 });
