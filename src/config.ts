@@ -52,6 +52,12 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Served although NODE_ENV=production: the simulators' invented data (GATEWAY_ALLOW_SIMULATORS). */
   allowSimulators: boolean;
+  /** Port of GET /metrics (0: a free port); null: no metrics endpoint. */
+  metricsPort: number | null;
+  /** How long SIGTERM waits for requests in flight, ms. */
+  shutdownGraceMs: number;
+  /** OpenTelemetry traces over OTLP/HTTP, per the standard OTEL_* variables; null: off (and free). */
+  tracing: { serviceName: string } | null;
   /** Null: the embedded agent simulator serves (only when no upstream is configured at all). */
   agent: AgentConfig | null;
   bridge: BridgeConfig | null;
@@ -263,6 +269,29 @@ function checkSigningKey(scheme: SignScheme, secret: string): void {
   }
 }
 
+function metricsPort(env: Env): number | null {
+  const value = text(env, "METRICS_PORT");
+  if (value?.toLowerCase() === "off") return null;
+  return integer(env, "METRICS_PORT", 9464, 0, 65535);
+}
+
+/**
+ * Tracing follows the standard OpenTelemetry variables: on with an OTLP endpoint or
+ * OTEL_TRACES_EXPORTER=otlp, off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none. The exporter
+ * itself reads its endpoint, headers and timeouts from the same OTEL_* variables.
+ */
+function tracing(env: Env): { serviceName: string } | null {
+  const exporters = (text(env, "OTEL_TRACES_EXPORTER") ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((e) => e.trim());
+  if (boolean(env, "OTEL_SDK_DISABLED", false) || exporters.includes("none")) return null;
+  const endpoint =
+    text(env, "OTEL_EXPORTER_OTLP_ENDPOINT") ?? text(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (endpoint === undefined && !exporters.includes("otlp")) return null;
+  return { serviceName: text(env, "OTEL_SERVICE_NAME") ?? "traffic-bridge-gateway" };
+}
+
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const port = integer(env, "PORT", 4000, 0, 65535);
   const active = integer(env, "AGENT_STATE_ACTIVE", 0, -2147483648, 2147483647);
@@ -324,6 +353,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     corsOrigins: corsOrigins(env, production),
     maxBodyBytes: integer(env, "GATEWAY_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     allowSimulators,
+    metricsPort: metricsPort(env),
+    shutdownGraceMs: integer(env, "GATEWAY_SHUTDOWN_GRACE_MS", 10000, 0, 600000),
+    tracing: tracing(env),
     agent,
     bridge,
     linkField: link,

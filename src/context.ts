@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Caller } from "./auth/scopes";
 import type { GatewayConfig } from "./config";
+import { newRequestRecord, type RequestRecord } from "./observability/request-record";
 import type { AgentClient } from "./upstreams/agent/client";
 import type { AgentCustomerSource } from "./upstreams/agent/customer-source";
 import { createAgentLoaders, type AgentLoaders } from "./upstreams/agent/loaders";
@@ -25,6 +26,8 @@ export interface GatewayContext {
   bridge: BridgeLoaders;
   /** Who sent the request, and the scopes it holds (API.md §4). */
   caller: Caller;
+  /** What the request's log record and metrics will say (filled as the request goes). */
+  record: RequestRecord;
   /** Did the caller ask for upstream accounting in the response extensions? */
   debug: boolean;
 }
@@ -38,7 +41,7 @@ export function requestIdFrom(header: string | undefined): string {
 
 export function createContext(
   services: GatewayServices,
-  request: { requestId: string; caller: Caller; debug: boolean },
+  request: { requestId: string; caller: Caller; debug: boolean; record?: RequestRecord },
 ): GatewayContext {
   const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs);
   return {
@@ -48,6 +51,7 @@ export function createContext(
     agent: createAgentLoaders(services.agentSource, scope),
     bridge: createBridgeLoaders(services.bridgeSource, scope),
     caller: request.caller,
+    record: request.record ?? newRequestRecord(),
     debug: request.debug,
   };
 }

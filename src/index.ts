@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type GatewayConfig } from "./config";
 import { logger } from "./logger";
+import { startTracing, type Tracing } from "./observability/tracing";
 import { startGateway, type UpstreamEndpoints } from "./server";
 import { startSimulators } from "./simulators";
 import type { Simulators } from "./simulators/types";
@@ -64,19 +65,34 @@ async function main(): Promise<void> {
   }
   logCallers(config, simulators !== null);
 
+  // Process-wide and before any request: the tracer provider, when OTEL_* asks for traces.
+  const tracing: Tracing | null = config.tracing ? startTracing(config.tracing.serviceName) : null;
+  if (tracing) logger.info("Tracing: spans go out over OTLP/HTTP (OTEL_EXPORTER_OTLP_* variables).");
+
   let gateway;
   try {
-    gateway = await startGateway(config, upstreams);
+    gateway = await startGateway(config, upstreams, config.port, { tracer: tracing?.tracer ?? null });
   } catch (error) {
     await simulators?.close();
     throw error;
   }
+  if (gateway.metricsPort !== null) {
+    logger.info(`Metrics at http://localhost:${gateway.metricsPort}/metrics`);
+  }
   logger.info(`GraphQL gateway ready at ${gateway.url}`);
 
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    logger.info(`${signal}: shutting down`);
-    await gateway.stop();
+    if (stopping) return;
+    stopping = true;
+    logger.info(
+      `${signal}: shutting down; readiness is 503, waiting up to ${config.shutdownGraceMs} ms for requests in flight`,
+    );
+    const drained = await gateway.shutdown(config.shutdownGraceMs);
+    if (!drained) logger.warn("Shutdown grace period over: requests still in flight were cut.");
     await simulators?.close();
+    await tracing?.shutdown().catch(() => undefined);
+    logger.info("Stopped.");
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));

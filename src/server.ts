@@ -12,7 +12,14 @@ import { ConfigError, type GatewayConfig } from "./config";
 import type { GatewayContext, GatewayServices } from "./context";
 import { formatError } from "./errors/format-error";
 import { queryCostLimitPlugin } from "./limits/query-cost";
+import type { Tracer } from "@opentelemetry/api";
 import { CallerRateLimit } from "./http/caller-rate-limit";
+import { Lifecycle } from "./http/lifecycle";
+import { UpstreamHealth } from "./observability/health";
+import { GatewayMetrics, startMetricsServer } from "./observability/metrics";
+import { createCallInstrument } from "./observability/upstream-observer";
+import { requestRecordPlugin } from "./plugins/request-record";
+import type { CallInstrument } from "./upstreams/instrument";
 import { createHttpApp } from "./http/app";
 import { logger, registerSecrets, type Logger } from "./logger";
 import { auditPlugin } from "./plugins/audit";
@@ -34,9 +41,30 @@ export interface Gateway {
   /** http://localhost:<port>/graphql */
   url: string;
   port: number;
+  /** Port of GET /metrics, null when METRICS_PORT=off. */
+  metricsPort: number | null;
   services: GatewayServices;
   limiter: SlidingWindowRateLimiter;
+  metrics: GatewayMetrics;
+  /**
+   * SIGTERM: readiness turns 503 at once, requests in flight finish (up to `graceMs`), then everything
+   * closes. Resolves false when the grace ran out first.
+   */
+  shutdown(graceMs?: number): Promise<boolean>;
+  /** Closes at once (tests). */
   stop(): Promise<void>;
+}
+
+const KNOWN_ENDPOINTS = [
+  { upstream: "agent", endpoint: "customer.list" },
+  { upstream: "agent", endpoint: "addUser" },
+  { upstream: "agent", endpoint: "updatePwd" },
+  { upstream: "agent", endpoint: "changeStatus" },
+  { upstream: "bridge", endpoint: "customer.page" },
+];
+
+function secondsOf(ms: number | null): number | null {
+  return ms === null ? null : ms / 1000;
 }
 
 /** The Bridge page maximum (bridge-api.md B.4); the agent list's cap is unknown, 2000 is its sibling's. */
@@ -46,12 +74,17 @@ const AGENT_MAX_PAGE = 2000;
 const RATE_WINDOW_MS = 60_000;
 const BAN_MS = 5 * 60_000;
 
-export function createServices(config: GatewayConfig, upstreams: UpstreamEndpoints) {
+function createServices(
+  config: GatewayConfig,
+  upstreams: UpstreamEndpoints,
+  limiter: SlidingWindowRateLimiter,
+  instrument: CallInstrument,
+) {
   registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
-  const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
-  const agentClient = new AgentClient({ ...upstreams.agent });
+  const agentClient = new AgentClient({ ...upstreams.agent, instrument });
   const bridgeClient = new BridgeClient({
     ...upstreams.bridge,
+    instrument,
     signScheme: config.signScheme,
     recvWindowMs: config.recvWindowMs,
     beforeCall: (info) => limiter.acquire(info.deadline, info.endpoint),
@@ -84,7 +117,7 @@ export function createServices(config: GatewayConfig, upstreams: UpstreamEndpoin
   const close = async () => {
     await Promise.all([agentClient.close(), bridgeClient.close()]);
   };
-  return { services, limiter, close };
+  return { services, close };
 }
 
 export interface StartOptions {
@@ -92,6 +125,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Least time between two JWKS reads (an unknown kid triggers one); 60 s in production. */
   jwksCooldownMs?: number;
+  /** The process's tracer when tracing is on (src/observability/tracing.ts); none: tracing off. */
+  tracer?: Tracer | null;
 }
 
 /** Listens on `port` (0: a free port); a port in use is a configuration error naming PORT. */
@@ -140,7 +175,24 @@ export async function startGateway(
     config.auth.mode === "jwt"
       ? createJwtVerifier({ ...config.auth, jwksCooldownMs: options.jwksCooldownMs })
       : null;
-  const { services, limiter, close } = createServices(config, upstreams);
+  const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
+  const health = new UpstreamHealth(() => limiter.isBlocked() || limiter.available() === 0);
+  let services: GatewayServices | null = null;
+  const metrics = new GatewayMetrics({
+    bridgeBudgetRemaining: () => limiter.available(),
+    indexAges: () => ({
+      "agent.customers": secondsOf(services?.agentSource.indexAgeMs() ?? null),
+      "bridge.profiles": secondsOf(services?.bridgeSource.indexAgeMs() ?? null),
+    }),
+    // No circuit breaker yet: every endpoint's circuit is closed.
+    circuits: () => KNOWN_ENDPOINTS.map((e) => ({ ...e, open: false })),
+  });
+  const tracer = options.tracer ?? null;
+  const instrument = createCallInstrument({ metrics, health, logger: log, tracer });
+  const created = createServices(config, upstreams, limiter, instrument);
+  services = created.services;
+  const close = created.close;
+  const lifecycle = new Lifecycle();
   const schema = buildGatewaySchema();
   const httpServer = createServer();
   setServerTimeouts(httpServer, config);
@@ -156,6 +208,7 @@ export async function startGateway(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       debugExtensionsPlugin,
       auditPlugin(schema, log),
+      requestRecordPlugin,
       queryCostLimitPlugin(schema, config.maxQueryCost, config.maxPageSize),
       // No cache hints are used; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
@@ -166,25 +219,51 @@ export async function startGateway(
     config.callerRateLimitPerMinute > 0 ? CallerRateLimit.inMemory(config.callerRateLimitPerMinute) : null;
   httpServer.on(
     "request",
-    createHttpApp({ config, services, apollo, verifyToken, callerRateLimit, logger: log }),
+    createHttpApp({
+      config,
+      services,
+      apollo,
+      verifyToken,
+      callerRateLimit,
+      logger: log,
+      metrics,
+      lifecycle,
+      health,
+      tracer,
+    }),
   );
   let address: AddressInfo;
+  let metricsServer: { port: number; close(): Promise<void> } | null = null;
   try {
     address = await listen(httpServer, port);
+    if (config.metricsPort !== null) metricsServer = await startMetricsServer(metrics, config.metricsPort);
   } catch (error) {
+    httpServer.close();
     await apollo.stop();
     await close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new ConfigError("METRICS_PORT", `${config.metricsPort} is already in use`);
+    }
     throw error;
   }
+  const stop = async () => {
+    // Stops accepting connections and lets requests still in flight finish (the drain plugin).
+    await apollo.stop();
+    await metricsServer?.close();
+    await close();
+  };
   return {
     url: `http://localhost:${address.port}/graphql`,
     port: address.port,
+    metricsPort: metricsServer?.port ?? null,
     services,
     limiter,
-    async stop() {
-      // Stops accepting connections and lets requests in flight finish (the drain plugin).
-      await apollo.stop();
-      await close();
+    metrics,
+    async shutdown(graceMs = config.shutdownGraceMs) {
+      const drained = await lifecycle.drain(graceMs);
+      await stop();
+      return drained;
     },
+    stop,
   };
 }

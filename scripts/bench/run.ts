@@ -197,6 +197,7 @@ function gatewayEnv(sims: Simulators, extra: Record<string, string>): NodeJS.Pro
     // The load comes from one address and one caller: the bench measures the gateway, not its guards.
     GATEWAY_AUTH: "none",
     GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "0",
+    METRICS_PORT: "0",
     ...extra,
   };
 }

@@ -7,10 +7,17 @@ import { anonymousCaller, hasScope, Scope, type Caller } from "../auth/scopes";
 import type { GatewayConfig } from "../config";
 import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "../context";
 import { ErrorCode } from "../errors/codes";
+import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "../logger";
+import type { UpstreamHealth } from "../observability/health";
+import type { GatewayMetrics } from "../observability/metrics";
+import type { RequestRecord } from "../observability/request-record";
 import { auditRefusedAtEdge } from "../plugins/audit";
 import type { CallerRateLimit } from "./caller-rate-limit";
+import { healthRoutes } from "./health";
 import { errorHandler, notFound, sendGraphQLError } from "./json-errors";
+import type { Lifecycle } from "./lifecycle";
+import { observeRequests, traceContext } from "./observe";
 
 export interface EdgeDependencies {
   config: GatewayConfig;
@@ -21,11 +28,17 @@ export interface EdgeDependencies {
   /** null: no per-caller limit (GATEWAY_CALLER_RATE_LIMIT_PER_MIN=0). */
   callerRateLimit: CallerRateLimit | null;
   logger: Logger;
+  metrics: GatewayMetrics;
+  lifecycle: Lifecycle;
+  health: UpstreamHealth;
+  /** null when tracing is off. */
+  tracer: Tracer | null;
 }
 
 interface EdgeLocals {
   requestId: string;
   caller: Caller;
+  record: RequestRecord;
 }
 
 function locals(res: Response): EdgeLocals {
@@ -118,10 +131,7 @@ function authenticate(deps: EdgeDependencies) {
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       const outcome = error.callerFault ? ErrorCode.UNAUTHENTICATED : ErrorCode.INTERNAL_SERVER_ERROR;
-      deps.logger.info(
-        { requestId: locals(res).requestId, refused: outcome, reason: error.message },
-        "request refused: authentication",
-      );
+      locals(res).record.refused = `${outcome}: ${error.message}`;
       auditRefusedAtEdge(deps.logger, req.body, { requestId: locals(res).requestId, caller: null, outcome });
       if (!error.callerFault) {
         sendGraphQLError(res, 503, ErrorCode.INTERNAL_SERVER_ERROR, error.message);
@@ -147,10 +157,7 @@ function rateLimit(deps: EdgeDependencies) {
       next();
       return;
     }
-    deps.logger.info(
-      { requestId: id, refused: ErrorCode.RATE_LIMITED, sub: caller.sub },
-      "request refused: caller rate",
-    );
+    locals(res).record.refused = ErrorCode.RATE_LIMITED;
     auditRefusedAtEdge(deps.logger, req.body, { requestId: id, caller, outcome: ErrorCode.RATE_LIMITED });
     res.setHeader("retry-after", String(retryAfter));
     sendGraphQLError(
@@ -176,25 +183,29 @@ export function createHttpApp(deps: EdgeDependencies): express.Express {
   app.set("etag", false);
   app.set("query parser", "simple");
   app.use(requestId);
+  app.use(healthRoutes(deps.lifecycle, deps.health));
 
   app.use(
     "/graphql",
     // Exactly /graphql: a mount also matches /graphql/anything, which is a 404 like any other path.
     (req, res, next) => (req.path === "/" ? next() : notFound(req, res, next)),
+    observeRequests(deps),
     corsFor(config),
     methodAndContentType,
     express.json({ limit: config.maxBodyBytes, strict: true, type: () => true }),
     singleOperation,
+    traceContext(deps.tracer),
     authenticate(deps),
     rateLimit(deps),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const { requestId: id, caller } = locals(res);
+        const { requestId: id, caller, record } = locals(res);
         // In production the accounting shows internals: only callers holding gateway:debug may ask.
         const mayDebug = !config.production || hasScope(caller, Scope.GatewayDebug);
         return createContext(services, {
           requestId: id,
           caller,
+          record,
           debug: config.debugExtensions && mayDebug && header(req, "x-gateway-debug") === "1",
         });
       },

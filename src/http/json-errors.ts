@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { ErrorCode } from "../errors/codes";
 import type { Logger } from "../logger";
+import type { RequestRecord } from "../observability/request-record";
 
 /**
  * Everything the edge refuses before GraphQL runs is still answered in the GraphQL response shape, as
@@ -13,6 +14,8 @@ export function sendGraphQLError(
   message: string,
   extensions: Record<string, unknown> = {},
 ): void {
+  const record = (res.locals as { record?: RequestRecord }).record;
+  if (record) record.errorCodes = [code];
   res
     .status(status)
     .type("application/json")
@@ -59,10 +62,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = typeof type === "string" ? BODY_ERRORS[type] : undefined;
     const requestId = res.getHeader("x-request-id");
     if (known && known.status < 500) {
-      logger.info(
-        { requestId, path: req.path, refused: type, status: known.status },
-        "request refused at the edge",
-      );
+      // Said once, in the request's own record (src/http/observe.ts), which notes why.
+      const record = (res.locals as { record?: RequestRecord }).record;
+      if (record) record.refused = type as string;
       const extra =
         type === "entity.too.large"
           ? { maxBytes: (error as BodyParserError).limit }

@@ -21,6 +21,11 @@ export class SharedSnapshot<T> {
     return null;
   }
 
+  /** Age of the held index in ms (fresh or not), or null when none has been built (operators' gauge). */
+  ageMs(): number | null {
+    return this.value === null ? null : this.now() - this.value.builtAt;
+  }
+
   /** A build is in flight: joining it costs nothing. */
   isBuilding(): boolean {
     return this.building !== null;

@@ -9,7 +9,7 @@ const ENTRY = join(ROOT, "dist", "src", "index.js");
 function startGatewayProcess(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [ENTRY], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }

@@ -52,7 +52,7 @@ export async function startStack(
     destination: { write: (line: string) => void (logText += line) },
   });
   const sims = await startSimulators({ dataset: { agentCustomers: 300, seed: 7 }, ...options.sims });
-  const config = loadConfig({ GATEWAY_REQUEST_TIMEOUT_MS: "5000", ...options.env });
+  const config = loadConfig({ GATEWAY_REQUEST_TIMEOUT_MS: "5000", METRICS_PORT: "0", ...options.env });
   const gateway = await startGateway(
     config,
     {

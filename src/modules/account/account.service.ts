@@ -68,7 +68,11 @@ export class AccountService {
     const base = { userName, credentials: null, outcomeReadBack: false, userErrors: [] };
     let result;
     try {
-      result = await this.client.addUser(userName, { deadline: this.mutationDeadline() });
+      this.ctx.scope.accounting.recordCall("agent", "addUser");
+      result = await this.client.addUser(userName, {
+        deadline: this.mutationDeadline(),
+        requestId: this.ctx.requestId,
+      });
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === "rejected") {
         return { ...base, userName: null, userErrors: [rejected(error)] };
@@ -144,7 +148,7 @@ export class AccountService {
       return { customerId: null, userErrors: [id, password].flatMap((c) => (c.ok ? [] : [c.error])) };
     }
     const refusal = await this.changeCustomer(id.value, "updatePwd", "the password", (deadline) =>
-      this.client.updatePwd(id.value, password.value, { deadline }),
+      this.client.updatePwd(id.value, password.value, { deadline, requestId: this.ctx.requestId }),
     );
     return { customerId: id.value, userErrors: refusal ? [refusal] : [] };
   }
@@ -155,7 +159,7 @@ export class AccountService {
     const values = this.ctx.services.config.agentStateValues;
     const numeric = state === CustomerState.ACTIVE ? values.active : values.disabled;
     const refusal = await this.changeCustomer(id.value, "changeStatus", "the state", (deadline) =>
-      this.client.changeStatus(id.value, numeric, { deadline }),
+      this.client.changeStatus(id.value, numeric, { deadline, requestId: this.ctx.requestId }),
     );
     return { customerId: id.value, state: refusal ? null : state, userErrors: refusal ? [refusal] : [] };
   }
@@ -172,6 +176,8 @@ export class AccountService {
     send: (deadline: number) => Promise<void>,
   ): Promise<UserError | null> {
     try {
+      // Counted in the request's accounting like every read (x-gateway-debug shows it).
+      this.ctx.scope.accounting.recordCall("agent", mutation);
       await send(this.mutationDeadline());
       return null;
     } catch (error) {

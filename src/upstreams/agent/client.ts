@@ -17,6 +17,7 @@ import {
   type HttpTimeouts,
   type PoolConfig,
 } from "../http";
+import { uninstrumented, type CallInstrument } from "../instrument";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "../retry";
 import {
   decodeListData,
@@ -39,6 +40,8 @@ export interface AgentClientConfig {
   retry?: Partial<RetryOptions>;
   /** Replaces the per-origin Pools (tests, a shared Agent); its owner closes it. */
   dispatcher?: Dispatcher;
+  /** Observes every attempt (metrics, logs, traces); default: nothing. */
+  instrument?: CallInstrument;
 }
 
 type AgentEndpoint = "customer.list" | "addUser" | "updatePwd" | "changeStatus";
@@ -55,8 +58,10 @@ export class AgentClient {
   private readonly timeouts: HttpTimeouts;
   private readonly retry: RetryOptions;
   private readonly pools: OriginPools;
+  private readonly instrument: CallInstrument;
 
   constructor(config: AgentClientConfig) {
+    this.instrument = config.instrument ?? uninstrumented;
     this.listBase = parseBaseUrl(config.listBaseUrl, "AGENT_BASE_URL");
     this.adminBase =
       config.adminBaseUrl === undefined
@@ -80,32 +85,40 @@ export class AgentClient {
     if (params.userName !== undefined && params.userName !== "") query.userName = params.userName;
     const deadline = this.deadlineOf(opts);
     return withRetries(
-      async () => {
-        const res = await this.send(
-          "customer.list",
-          this.listBase,
-          "/open/customer/list",
-          query,
-          deadline,
-          opts,
-        );
-        const env = this.judge("customer.list", res);
-        if (env.code !== "200") throw this.envelopeError("customer.list", env);
-        // A rejected token is `code: 200` without data (handled in judge); anything else without data is
-        // an answer we do not understand, never an empty list.
-        if (env.body.data === null || env.body.data === undefined) {
-          throw this.error("customer.list", "bad_response", "answer has no data", { env });
-        }
-        const data = this.decode("customer.list", () => decodeListData(env.body.data));
-        return { total: data.total, pageNum: params.pageNum, pageSize: params.pageSize, rows: data.rows };
-      },
+      (attempt) =>
+        this.instrument(
+          { upstream: "agent", endpoint: "customer.list", attempt, requestId: opts.requestId },
+          async (call) => {
+            const res = await this.send(
+              "customer.list",
+              this.listBase,
+              "/open/customer/list",
+              query,
+              deadline,
+              opts,
+            );
+            call.httpStatus = res.status;
+            const env = this.judge("customer.list", res);
+            if (env.code !== "200") throw this.envelopeError("customer.list", env);
+            // A rejected token is `code: 200` without data (handled in judge); anything else without data is
+            // an answer we do not understand, never an empty list.
+            if (env.body.data === null || env.body.data === undefined) {
+              throw this.error("customer.list", "bad_response", "answer has no data", { env });
+            }
+            const data = this.decode("customer.list", () => decodeListData(env.body.data));
+            return { total: data.total, pageNum: params.pageNum, pageSize: params.pageSize, rows: data.rows };
+          },
+        ),
       { deadline, signal: opts.signal, options: this.retry },
     );
   }
 
   /** Creates a customer. Never retried; after an `ambiguous` failure read the list back instead. */
   async addUser(userName: string, opts: CallOptions = {}): Promise<AddUserResult> {
-    const env = await this.mutate("addUser", { userName }, opts);
+    return this.mutate("addUser", { userName }, opts, (env) => this.addUserResult(env));
+  }
+
+  private addUserResult(env: AgentEnvelope): AddUserResult {
     if (env.code === "201") return { outcome: "taken" };
     if (env.code === "202") return { outcome: "taken_by_other_channel" };
     if (env.code !== "200") throw this.envelopeError("addUser", env);
@@ -124,19 +137,22 @@ export class AgentClient {
 
   /** Sets a customer's proxy password. Never retried. */
   async updatePwd(customerId: string, password: string, opts: CallOptions = {}): Promise<void> {
-    const env = await this.mutate("updatePwd", { customerId: canonicalId(customerId), password }, opts);
-    if (env.code !== "200") throw this.envelopeError("updatePwd", env);
+    await this.mutate("updatePwd", { customerId: canonicalId(customerId), password }, opts, (env) => {
+      if (env.code !== "200") throw this.envelopeError("updatePwd", env);
+    });
   }
 
   /** Sets a customer's numeric customerState (values configured by the caller). Never retried. */
   async changeStatus(customerId: string, customerState: number, opts: CallOptions = {}): Promise<void> {
     if (!Number.isSafeInteger(customerState)) throw new RangeError("customerState must be an integer");
-    const env = await this.mutate(
+    await this.mutate(
       "changeStatus",
       { customerId: canonicalId(customerId), customerState: String(customerState) },
       opts,
+      (env) => {
+        if (env.code !== "200") throw this.envelopeError("changeStatus", env);
+      },
     );
-    if (env.code !== "200") throw this.envelopeError("changeStatus", env);
   }
 
   /** Closes the Pools this client created (not an injected dispatcher). */
@@ -144,20 +160,28 @@ export class AgentClient {
     await this.pools.close();
   }
 
-  private async mutate(
+  /** One call, never retried; `conclude` judges the business code inside the attempt's observation. */
+  private mutate<T>(
     endpoint: Exclude<AgentEndpoint, "customer.list">,
     query: Record<string, string>,
     opts: CallOptions,
-  ): Promise<AgentEnvelope> {
-    const res = await this.send(
-      endpoint,
-      this.adminBase,
-      `/api/agent/${endpoint}`,
-      query,
-      this.deadlineOf(opts),
-      opts,
+    conclude: (env: AgentEnvelope) => T,
+  ): Promise<T> {
+    return this.instrument(
+      { upstream: "agent", endpoint, attempt: 1, requestId: opts.requestId },
+      async (call) => {
+        const res = await this.send(
+          endpoint,
+          this.adminBase,
+          `/api/agent/${endpoint}`,
+          query,
+          this.deadlineOf(opts),
+          opts,
+        );
+        call.httpStatus = res.status;
+        return conclude(this.judge(endpoint, res));
+      },
     );
-    return this.judge(endpoint, res);
   }
 
   private deadlineOf(opts: CallOptions): number {

@@ -88,7 +88,10 @@ export class AgentCustomerSource {
       endpoint: "customer.list",
       acceptAnswered,
       start: async () => {
-        const page = await this.client.listCustomers(params, { deadline: scope.deadline });
+        const page = await this.client.listCustomers(params, {
+          deadline: scope.deadline,
+          requestId: scope.requestId,
+        });
         if (!params.userName) this.lastKnownTotal = page.total;
         return page;
       },
@@ -262,6 +265,11 @@ export class AgentCustomerSource {
       offset += rows.length;
       if (rows.length === 0 || offset >= total) return null;
     }
+  }
+
+  /** Age of the shared index in ms, or null before the first build (the index-age gauge). */
+  indexAgeMs(): number | null {
+    return this.index.ageMs();
   }
 
   /** After a mutation: what the index holds may have changed. */

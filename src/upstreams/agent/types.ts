@@ -39,4 +39,6 @@ export interface CallOptions {
   /** Absolute deadline (Date.now() based) after which the call and its retries give up with "timeout". */
   deadline?: number;
   signal?: AbortSignal;
+  /** The GraphQL request the call is made for (operators' logs and traces). */
+  requestId?: string;
 }

@@ -16,6 +16,7 @@ import {
   type HttpTimeouts,
   type PoolConfig,
 } from "../http";
+import { uninstrumented, type CallInstrument } from "../instrument";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "../retry";
 import { decodePageData, readEnvelope, type BridgeEnvelope } from "./decode";
 import { Semaphore } from "../concurrency";
@@ -72,6 +73,8 @@ export interface BridgeClientConfig {
   beforeCall?: (info: BeforeCallInfo) => Promise<void>;
   /** Called with every answer that carries rate-limit headers, and with every 429/418. */
   onRateLimitHeaders?: (info: RateLimitInfo) => void;
+  /** Observes every attempt that is sent (metrics, logs, traces); default: nothing. */
+  instrument?: CallInstrument;
 }
 
 const PAGE_ENDPOINT = "customer.page";
@@ -107,6 +110,7 @@ export class BridgeClient {
   private readonly sending: Semaphore;
   private readonly now: () => number;
   private readonly beforeCall?: (info: BeforeCallInfo) => Promise<void>;
+  private readonly instrument: CallInstrument;
   private readonly onRateLimitHeaders?: (info: RateLimitInfo) => void;
 
   constructor(config: BridgeClientConfig) {
@@ -130,6 +134,7 @@ export class BridgeClient {
     this.sending = new Semaphore(pool.connections);
     this.now = config.now ?? Date.now;
     this.beforeCall = config.beforeCall;
+    this.instrument = config.instrument ?? uninstrumented;
     this.onRateLimitHeaders = config.onRateLimitHeaders;
   }
 
@@ -157,20 +162,26 @@ export class BridgeClient {
       async (attempt) => {
         if (this.beforeCall)
           await this.beforeCall({ endpoint: PAGE_ENDPOINT, deadline, signal: opts.signal, attempt });
-        const res = await this.post(PAGE_ENDPOINT, PAGE_PATH, body, deadline, opts);
-        const env = this.judge(PAGE_ENDPOINT, res);
-        const data = this.decode(() => decodePageData(env.data));
-        const records =
-          params.customerNo === undefined
-            ? data.records
-            : data.records.filter((r) => r.customerNo === params.customerNo);
-        return {
-          current: data.current ?? params.current,
-          size: data.size ?? params.size,
-          total: data.total,
-          records,
-          receivedCount: data.records.length,
-        };
+        return this.instrument(
+          { upstream: "bridge", endpoint: PAGE_ENDPOINT, attempt, requestId: opts.tracePrefix },
+          async (call) => {
+            const res = await this.post(PAGE_ENDPOINT, PAGE_PATH, body, deadline, opts);
+            call.httpStatus = res.status;
+            const env = this.judge(PAGE_ENDPOINT, res);
+            const data = this.decode(() => decodePageData(env.data));
+            const records =
+              params.customerNo === undefined
+                ? data.records
+                : data.records.filter((r) => r.customerNo === params.customerNo);
+            return {
+              current: data.current ?? params.current,
+              size: data.size ?? params.size,
+              total: data.total,
+              records,
+              receivedCount: data.records.length,
+            };
+          },
+        );
       },
       {
         deadline,

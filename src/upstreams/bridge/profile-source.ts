@@ -340,6 +340,11 @@ export class BridgeProfileSource {
     return values.map((value) => index.byLinkValue.get(value) ?? []);
   }
 
+  /** Age of the shared index in ms, or null before the first build (the index-age gauge). */
+  indexAgeMs(): number | null {
+    return this.index.ageMs();
+  }
+
   invalidate(): void {
     this.index.invalidate();
     this.reads.clear();

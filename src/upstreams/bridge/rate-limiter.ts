@@ -73,6 +73,11 @@ export class SlidingWindowRateLimiter {
   }
 
   /** Forgets every call and block: for tests and operators, never called on a hot path. */
+  /** A 429/418 closed the gate: no call may go out until the time it named. */
+  isBlocked(): boolean {
+    return Date.now() < this.blockedUntil;
+  }
+
   reset(): void {
     this.starts.length = 0;
     this.blockedUntil = 0;
