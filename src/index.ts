@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type GatewayConfig } from "./config";
 import { logger } from "./logger";
-import { startTracing, type Tracing } from "./observability/tracing";
+import type { Tracing } from "./observability/tracing";
 import { startGateway, type UpstreamEndpoints } from "./server";
 import { startSimulators } from "./simulators";
 import type { Simulators } from "./simulators/types";
@@ -66,7 +66,10 @@ async function main(): Promise<void> {
   logCallers(config, simulators !== null);
 
   // Process-wide and before any request: the tracer provider, when OTEL_* asks for traces.
-  const tracing: Tracing | null = config.tracing ? startTracing(config.tracing.serviceName) : null;
+  // Loaded only when asked for: with tracing off it costs nothing, not even its modules.
+  const tracing: Tracing | null = config.tracing
+    ? (await import("./observability/tracing")).startTracing(config.tracing.serviceName)
+    : null;
   if (tracing) logger.info("Tracing: spans go out over OTLP/HTTP (OTEL_EXPORTER_OTLP_* variables).");
 
   let gateway;

@@ -200,12 +200,16 @@ export async function startGateway(
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is the process's to order (src/index.ts drains first); Apollo's own handler would stop
+    // the server at once and re-raise the signal.
+    stopOnTerminationSignals: false,
     introspection: !config.production,
     plugins: [
       config.production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // The grace period is waited for before stop() (Lifecycle.drain); whatever is still open then is cut.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 0 }),
       debugExtensionsPlugin,
       auditPlugin(schema, log),
       requestRecordPlugin,

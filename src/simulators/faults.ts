@@ -28,6 +28,7 @@ export class FaultRules implements FaultController {
 
 export class CallRecorder implements CallLog {
   private readonly entries: SimulatorCall[] = [];
+  private readonly arrived = new Map<string, number>();
 
   get calls(): readonly SimulatorCall[] {
     return this.entries;
@@ -39,8 +40,18 @@ export class CallRecorder implements CallLog {
       : this.entries.filter((c) => c.endpoint === endpoint).length;
   }
 
+  arrivals(endpoint?: string): number {
+    if (endpoint !== undefined) return this.arrived.get(endpoint) ?? 0;
+    return [...this.arrived.values()].reduce((a, n) => a + n, 0);
+  }
+
+  arrive(endpoint: string): void {
+    this.arrived.set(endpoint, (this.arrived.get(endpoint) ?? 0) + 1);
+  }
+
   reset(): void {
     this.entries.length = 0;
+    this.arrived.clear();
   }
 
   record(call: SimulatorCall): void {

@@ -79,7 +79,9 @@ export class Exchange {
     private readonly res: ServerResponse,
     private readonly log: CallRecorder,
     readonly call: Omit<SimulatorCall, "status" | "code" | "at">,
-  ) {}
+  ) {
+    log.arrive(call.endpoint);
+  }
 
   send(status: number, body: string, code?: string, headers: Record<string, string> = {}): void {
     if (this.instead === "reset") return this.reset();

@@ -48,6 +48,8 @@ export interface FaultController {
 export interface CallLog {
   readonly calls: readonly SimulatorCall[];
   count(endpoint?: string): number;
+  /** Requests received, answered or not yet (a call is logged in `calls` once it is answered). */
+  arrivals(endpoint?: string): number;
   reset(): void;
 }
 

@@ -1,35 +1,22 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { ROOT, parseRecords as records, startGatewayProcess as start, waitFor } from "../support/process";
 
-const ROOT = join(__dirname, "..", "..");
-const ENTRY = join(ROOT, "dist", "src", "index.js");
-
-/** What `npm start` runs (after its `prestart` build), with a clean environment plus `env`. */
-function startGatewayProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [ENTRY], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", METRICS_PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** The child and a reader of everything it printed (the shape these tests grew up with). */
+function startGatewayProcess(env: Record<string, string>) {
+  return start(env).child;
 }
 
-function collect(child: ChildProcess): { out: () => string } {
+function collect(child: ReturnType<typeof startGatewayProcess>): { out: () => string } {
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
   return { out: () => text };
 }
 
-/** The process's log: one JSON object per line. */
-function records(text: string): { level: string; msg: string }[] {
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as { level: string; msg: string });
-}
-
-async function exitOf(child: ChildProcess): Promise<number | null> {
+async function exitOf(child: ReturnType<typeof startGatewayProcess>): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
   return new Promise<number | null>((resolve) => child.on("exit", resolve));
 }
 
@@ -43,25 +30,7 @@ const REAL_UPSTREAMS = {
   BRIDGE_SIGN_SCHEME: "hmac-sha256",
 };
 
-async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("starting the gateway the way npm start does", () => {
-  beforeAll(() => {
-    execFileSync(
-      process.execPath,
-      [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
-      {
-        cwd: ROOT,
-      },
-    );
-  }, 120_000);
-
   it("starts on the embedded simulators, says so first, and answers on /graphql", async () => {
     const child = startGatewayProcess({ PORT: "0" });
     const log = collect(child);
