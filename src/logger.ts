@@ -65,8 +65,25 @@ export function createLogger(options: { level?: string; destination?: Destinatio
         },
       },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? defaultDestination(),
   );
+}
+
+/**
+ * JSON lines on stdout, written synchronously (nothing is lost at exit); on a terminal, the same records
+ * made readable by pino-pretty, in-process (a worker transport could drop the last lines at exit).
+ */
+function defaultDestination(): DestinationStream {
+  if (!process.stdout.isTTY) return pino.destination({ dest: 1, sync: true });
+  // Loaded only for people at a terminal; a deployment never needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require("pino-pretty") as typeof import("pino-pretty");
+  return pretty({
+    colorize: true,
+    sync: true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname",
+  });
 }
 
 /** The process's root logger; start-up sets its level from LOG_LEVEL. */

@@ -18,6 +18,7 @@ import { Lifecycle } from "./http/lifecycle";
 import { UpstreamHealth } from "./observability/health";
 import { GatewayMetrics, startMetricsServer } from "./observability/metrics";
 import { createCallInstrument } from "./observability/upstream-observer";
+import { errorLogPlugin } from "./plugins/error-log";
 import { requestRecordPlugin } from "./plugins/request-record";
 import type { CallInstrument } from "./upstreams/instrument";
 import { createHttpApp } from "./http/app";
@@ -213,6 +214,7 @@ export async function startGateway(
       debugExtensionsPlugin,
       auditPlugin(schema, log),
       requestRecordPlugin,
+      errorLogPlugin(log),
       queryCostLimitPlugin(schema, config.maxQueryCost, config.maxPageSize),
       // No cache hints are used; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),

@@ -1,9 +1,10 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { logger } from "../logger";
 import { UpstreamError } from "../upstreams/errors";
 import { ErrorCode } from "./codes";
 import { GatewayError, toPublicUpstreamError } from "./errors";
+
+const MASKED_MESSAGE = "Internal server error.";
 
 const REQUEST_ERROR_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
@@ -50,15 +51,20 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && !isResolverFailure(error)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
   }
-  // Masked for the client; the operator still needs to see it (redacted of any secret).
-  logger.error(
-    { err: original, path: formatted.path?.join(".") ?? null },
-    "Unexpected error, masked for the client",
-  );
+  // Masked for the client; the error-log plugin (src/plugins/error-log.ts) shows the operator the original.
   return {
-    message: "Internal server error.",
+    message: MASKED_MESSAGE,
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
+}
+
+/**
+ * Whether `formatError` masks this error as INTERNAL_SERVER_ERROR: then the operator needs the original
+ * in the log, with its request id.
+ */
+export function isMaskedError(error: GraphQLError): boolean {
+  const shown = formatError({ message: error.message, extensions: error.extensions }, error);
+  return shown.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && shown.message === MASKED_MESSAGE;
 }

@@ -28,7 +28,19 @@ describe("operations: logs and metrics", () => {
       return { text, samples: samples(text) };
     };
   });
-  afterAll(() => stack.close());
+  afterAll(async () => {
+    // A whole run's log: no credential of either upstream and no password sent is anywhere in it.
+    const log = stack.logText();
+    for (const secret of [
+      stack.sims.agent.token,
+      stack.sims.bridge.apiKey,
+      stack.sims.bridge.secretKey,
+      "Acc0unted-pw",
+    ]) {
+      expect(log).not.toContain(secret);
+    }
+    await stack.close();
+  });
   beforeEach(() => {
     stack.sims.agent.faults.clear();
     stack.sims.bridge.faults.clear();
