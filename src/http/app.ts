@@ -188,7 +188,7 @@ export function createHttpApp(deps: EdgeDependencies): express.Express {
   app.use(
     "/graphql",
     // Exactly /graphql: a mount also matches /graphql/anything, which is a 404 like any other path.
-    (req, res, next) => (req.path === "/" ? next() : notFound(req, res, next)),
+    (req, res, next) => (req.originalUrl.split("?")[0] === "/graphql" ? next() : notFound(req, res, next)),
     observeRequests(deps),
     corsFor(config),
     methodAndContentType,

@@ -59,12 +59,19 @@ interface BodyParserError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const type = (error as BodyParserError | null)?.type;
-    const known = typeof type === "string" ? BODY_ERRORS[type] : undefined;
+    const status = (error as BodyParserError | null)?.status;
+    // Any other refusal body-parser marks as the client's (a corrupt gzip or br stream, say) is a 400 too;
+    // its own message is never passed on (it may quote the body).
+    const known =
+      (typeof type === "string" ? BODY_ERRORS[type] : undefined) ??
+      (typeof status === "number" && status >= 400 && status < 500
+        ? { status: 400, message: "The request body could not be read." }
+        : undefined);
     const requestId = res.getHeader("x-request-id");
     if (known && known.status < 500) {
       // Said once, in the request's own record (src/http/observe.ts), which notes why.
       const record = (res.locals as { record?: RequestRecord }).record;
-      if (record) record.refused = type as string;
+      if (record) record.refused = typeof type === "string" ? type : "body.unreadable";
       const extra =
         type === "entity.too.large"
           ? { maxBytes: (error as BodyParserError).limit }

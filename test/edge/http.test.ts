@@ -106,7 +106,15 @@ describe("the HTTP edge", () => {
   });
 
   it("answers every other path with a JSON 404", async () => {
-    for (const path of ["/", "/graphiql", "/graphql/extra", "/.env", "/%2e%2e/etc/passwd"]) {
+    for (const path of [
+      "/",
+      "/graphiql",
+      "/graphql/extra",
+      "/graphql/",
+      "/GraphQL",
+      "/.env",
+      "/%2e%2e/etc/passwd",
+    ]) {
       expectEdgeRefusal(
         await raw(new URL(path, stack.url).toString(), { method: "GET" }),
         404,
