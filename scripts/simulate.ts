@@ -4,7 +4,7 @@
  * Flags only (no environment), e.g. `npm run simulate -- --scheme hmac-sha256 --customers 500`.
  */
 import { parseArgs } from "node:util";
-import { startSimulators } from "../src/simulators";
+import { startSimulators, upstreamEnv } from "../src/simulators";
 
 const { values } = parseArgs({
   options: {
@@ -79,15 +79,9 @@ async function main(): Promise<void> {
       `  Bridge        POST ${bridge.baseUrl}/global/customer.admin.WhiteCustomerAdminApiService.page  (${bridge.records.length} profiles)`,
       `  token ${agent.token}  companyId ${bridge.companyId}  apiKey ${bridge.apiKey}  scheme ${bridge.scheme}  rate limit ${bridge.rateLimitPerMinute}/min`,
       "",
-      "# Point the gateway at them:",
-      `AGENT_BASE_URL=${agent.listBaseUrl}`,
-      ...(oneHost ? [] : [`AGENT_ADMIN_BASE_URL=${agent.adminBaseUrl}`]),
-      `AGENT_TOKEN=${agent.token}`,
-      `BRIDGE_BASE_URL=${bridge.baseUrl}`,
-      `BRIDGE_COMPANY_ID=${bridge.companyId}`,
-      `BRIDGE_API_KEY=${bridge.apiKey}`,
-      `BRIDGE_SECRET_KEY=${bridge.secretKey}`,
-      `BRIDGE_SIGN_SCHEME=${bridge.scheme}`,
+      "# Point the gateway at them (invented data: no callers to protect, hence GATEWAY_AUTH=none):",
+      ...Object.entries(upstreamEnv(sims)).map(([name, value]) => `${name}=${value}`),
+      "GATEWAY_AUTH=none",
     ].join("\n"),
   );
   const stop = () => {

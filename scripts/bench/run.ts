@@ -9,7 +9,7 @@ import http from "node:http";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config";
-import { startSimulators } from "../../src/simulators";
+import { startSimulators, upstreamEnv } from "../../src/simulators";
 import type { Simulators } from "../../src/simulators";
 import { GatewayProcess } from "./gateway-process";
 import { errorCodesOf, httpRequest, postGraphQL, type GatewayDebug } from "./http";
@@ -186,14 +186,7 @@ function gatewayEnv(sims: Simulators, extra: Record<string, string>): NodeJS.Pro
     ...env,
     NODE_ENV: "production",
     PORT: "0",
-    AGENT_BASE_URL: sims.agent.listBaseUrl,
-    AGENT_ADMIN_BASE_URL: sims.agent.adminBaseUrl,
-    AGENT_TOKEN: sims.agent.token,
-    BRIDGE_BASE_URL: sims.bridge.baseUrl,
-    BRIDGE_COMPANY_ID: sims.bridge.companyId,
-    BRIDGE_API_KEY: sims.bridge.apiKey,
-    BRIDGE_SECRET_KEY: sims.bridge.secretKey,
-    BRIDGE_SIGN_SCHEME: sims.bridge.scheme,
+    ...upstreamEnv(sims),
     // The load comes from one address and one caller: the bench measures the gateway, not its guards.
     GATEWAY_AUTH: "none",
     GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "0",

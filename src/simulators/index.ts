@@ -34,3 +34,21 @@ export async function startSimulators(options: SimulatorOptions = {}): Promise<S
     },
   };
 }
+
+/**
+ * The gateway's upstream variables (API.md §3) that point it at these simulators, as a deployment
+ * would be configured: `npm run simulate` prints them, the bench and the process tests pass them.
+ */
+export function upstreamEnv(sims: Simulators): Record<string, string> {
+  const { agent, bridge } = sims;
+  return {
+    AGENT_BASE_URL: agent.listBaseUrl,
+    ...(agent.adminBaseUrl === agent.listBaseUrl ? {} : { AGENT_ADMIN_BASE_URL: agent.adminBaseUrl }),
+    AGENT_TOKEN: agent.token,
+    BRIDGE_BASE_URL: bridge.baseUrl,
+    BRIDGE_COMPANY_ID: bridge.companyId,
+    BRIDGE_API_KEY: bridge.apiKey,
+    BRIDGE_SECRET_KEY: bridge.secretKey,
+    BRIDGE_SIGN_SCHEME: bridge.scheme,
+  };
+}

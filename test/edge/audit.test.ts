@@ -1,4 +1,4 @@
-import { startIssuer, type TestIssuer } from "../support/issuer";
+import { startIssuer, trustIssuer, type TestIssuer } from "../support/issuer";
 import { startStack, type TestStack } from "../support/gateway";
 
 /** One audit record per mutation attempt (API.md §4), whatever its outcome, and never a secret. */
@@ -10,11 +10,7 @@ describe("the audit trail of account changes", () => {
   beforeAll(async () => {
     issuer = await startIssuer();
     stack = await startStack({
-      env: {
-        GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
-        GATEWAY_JWT_ISSUER: issuer.issuer,
-        GATEWAY_JWT_AUDIENCE: issuer.audience,
-      },
+      env: trustIssuer(issuer),
     });
   });
   afterAll(async () => {

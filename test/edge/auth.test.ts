@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { startIssuer, ALL_SCOPES, type TestIssuer } from "../support/issuer";
+import { startIssuer, trustIssuer, ALL_SCOPES, type TestIssuer } from "../support/issuer";
 import { startStack, type TestStack } from "../support/gateway";
 
 /** A token with header and payload as given and no signature (alg: none). */
@@ -16,11 +16,7 @@ describe("callers: JWT authentication against a JWKS endpoint", () => {
   beforeAll(async () => {
     issuer = await startIssuer();
     stack = await startStack({
-      env: {
-        GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
-        GATEWAY_JWT_ISSUER: issuer.issuer,
-        GATEWAY_JWT_AUDIENCE: issuer.audience,
-      },
+      env: trustIssuer(issuer),
       // Short, so that the test can see the re-read on an unknown kid without waiting a minute.
       start: { jwksCooldownMs: 400 },
     });
@@ -260,9 +256,7 @@ describe("callers: debug accounting and rate limits", () => {
       env: {
         NODE_ENV: "production",
         GATEWAY_ALLOW_SIMULATORS: "1",
-        GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
-        GATEWAY_JWT_ISSUER: issuer.issuer,
-        GATEWAY_JWT_AUDIENCE: issuer.audience,
+        ...trustIssuer(issuer),
         GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "5",
       },
     });

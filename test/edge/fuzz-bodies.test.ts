@@ -1,17 +1,6 @@
 import { request } from "node:http";
+import { mulberry32 as prng } from "../../src/simulators/dataset";
 import { startStack, type TestStack } from "../support/gateway";
-
-/** A small seeded PRNG (mulberry32): the same 2,400 requests on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface FuzzCase {
   method: string;
@@ -136,6 +125,7 @@ describe("the edge under a generated fuzz of malformed HTTP requests", () => {
   afterAll(() => stack.close());
 
   it("answers every one without a 5xx, HTML, stack or file path, and sends nothing upstream", async () => {
+    // Seeded: the same 2,400 requests on every run.
     const cases = generate(prng(20261124), 2400);
     const port = Number(new URL(stack.url).port);
     stack.resetCalls();

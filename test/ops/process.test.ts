@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { startSimulators } from "../../src/simulators";
+import { startSimulators, upstreamEnv } from "../../src/simulators";
 import type { Simulators } from "../../src/simulators/types";
 import { readyUrl, startGatewayProcess, waitFor, type GatewayProcess } from "../support/process";
 
@@ -44,19 +44,8 @@ function attr(span: OtlpSpan, key: string): string | number | undefined {
   return v?.stringValue ?? (v?.intValue === undefined ? undefined : Number(v.intValue));
 }
 
-function upstreamEnv(sims: Simulators): Record<string, string> {
-  return {
-    AGENT_BASE_URL: sims.agent.listBaseUrl,
-    AGENT_ADMIN_BASE_URL: sims.agent.adminBaseUrl,
-    AGENT_TOKEN: sims.agent.token,
-    BRIDGE_BASE_URL: sims.bridge.baseUrl,
-    BRIDGE_COMPANY_ID: sims.bridge.companyId,
-    BRIDGE_API_KEY: sims.bridge.apiKey,
-    BRIDGE_SECRET_KEY: sims.bridge.secretKey,
-    BRIDGE_SIGN_SCHEME: sims.bridge.scheme,
-    GATEWAY_AUTH: "none",
-    PORT: "0",
-  };
+function gatewayEnv(sims: Simulators): Record<string, string> {
+  return { ...upstreamEnv(sims), GATEWAY_AUTH: "none", PORT: "0" };
 }
 
 const post = (url: string, query: string, headers: Record<string, string> = {}) =>
@@ -81,7 +70,7 @@ describe("operations: the gateway process", () => {
   it("continues the caller's trace: one span per operation, one child span per upstream call, no secret", async () => {
     const receiver = await startOtlpReceiver();
     const gateway = startGatewayProcess({
-      ...upstreamEnv(sims),
+      ...gatewayEnv(sims),
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: "gw-test",
     });
@@ -142,7 +131,7 @@ describe("operations: the gateway process", () => {
 
   it("drains on SIGTERM: readiness 503 at once, requests in flight finish, then exit 0", async () => {
     const gateway: GatewayProcess = startGatewayProcess({
-      ...upstreamEnv(sims),
+      ...gatewayEnv(sims),
       GATEWAY_SHUTDOWN_GRACE_MS: "10000",
     });
     try {
@@ -178,7 +167,7 @@ describe("operations: the gateway process", () => {
   }, 60_000);
 
   it("cuts requests still in flight when the grace period is over, and still exits 0", async () => {
-    const gateway = startGatewayProcess({ ...upstreamEnv(sims), GATEWAY_SHUTDOWN_GRACE_MS: "300" });
+    const gateway = startGatewayProcess({ ...gatewayEnv(sims), GATEWAY_SHUTDOWN_GRACE_MS: "300" });
     try {
       const url = await readyUrl(gateway);
       sims.agent.faults.set("customer.list", { kind: "delay", ms: 4000 });

@@ -96,3 +96,12 @@ export async function startIssuer(): Promise<TestIssuer> {
 
 /** Every scope of API.md §4. */
 export const ALL_SCOPES = "customers:read profiles:read identity:read accounts:write gateway:debug";
+
+/** The variables that make a gateway trust this issuer through its JWKS endpoint. */
+export function trustIssuer(issuer: TestIssuer): Record<string, string> {
+  return {
+    GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
+    GATEWAY_JWT_ISSUER: issuer.issuer,
+    GATEWAY_JWT_AUDIENCE: issuer.audience,
+  };
+}
