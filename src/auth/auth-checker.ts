@@ -1,5 +1,4 @@
 import type { AuthChecker } from "type-graphql";
-import type { GatewayContext } from "../context";
 import { ForbiddenError } from "../errors/errors";
 import { hasScope, type Caller, type Scope } from "./scopes";
 
@@ -18,7 +17,7 @@ export function assertScopes(caller: Caller, scopes: readonly Scope[], what: str
  * are required). A missing scope is one FORBIDDEN error for that field's path, carrying
  * `extensions.requiredScope`; the resolver, and so any upstream call, never runs.
  */
-export const scopeAuthChecker: AuthChecker<GatewayContext> = ({ context, info }, scopes) => {
+export const scopeAuthChecker: AuthChecker<{ caller: Caller }> = ({ context, info }, scopes) => {
   assertScopes(context.caller, scopes as Scope[], `${info.parentType.name}.${info.fieldName}`);
   return true;
 };
