@@ -28,6 +28,11 @@ export function anonymousCaller(address: string): Caller {
   return { sub: null, clientId: null, address, scopes: new Set(ALL_SCOPES), authenticated: false };
 }
 
+/** A caller that proved nothing and holds nothing: enough to be shown the landing page, nothing more. */
+export function unprovenCaller(address: string): Caller {
+  return { sub: null, clientId: null, address, scopes: new Set(), authenticated: false };
+}
+
 export function hasScope(caller: Caller, scope: Scope): boolean {
   return caller.scopes.has(scope);
 }

@@ -3,7 +3,7 @@ import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { AuthenticationError, type TokenVerifier } from "../auth/jwt";
-import { anonymousCaller, hasScope, Scope, type Caller } from "../auth/scopes";
+import { anonymousCaller, hasScope, Scope, unprovenCaller, type Caller } from "../auth/scopes";
 import type { GatewayConfig } from "../config";
 import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "../context";
 import { ErrorCode } from "../errors/codes";
@@ -120,8 +120,15 @@ function isLandingPageRequest(req: Request): boolean {
 function authenticate(deps: EdgeDependencies) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const address = req.socket.remoteAddress ?? "unknown";
-    if (deps.verifyToken === null || isLandingPageRequest(req)) {
+    if (deps.verifyToken === null) {
       locals(res).caller = anonymousCaller(address);
+      next();
+      return;
+    }
+    if (isLandingPageRequest(req)) {
+      // A browser opening /graphql: the page needs no token, and whatever else the request carries
+      // (a persisted-query hash, say) runs with no scope at all.
+      locals(res).caller = unprovenCaller(address);
       next();
       return;
     }

@@ -65,6 +65,18 @@ describe("callers: JWT authentication against a JWKS endpoint", () => {
     await expectUnauthenticated({ authorization: "Bearer not-a-jwt" }, /not a bearer JWT/);
   });
 
+  it("shows a browser the landing page without a token, but runs no GET operation without one", async () => {
+    const page = await fetch(stack.url, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    const q = encodeURIComponent(query);
+    const get = await fetch(`${stack.url}?query=${q}`, {
+      headers: { accept: "text/html", "apollo-require-preflight": "1" },
+    });
+    expect(get.status).toBe(401);
+    expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+  });
+
   it("refuses expired tokens beyond 60 s of clock tolerance, and accepts within it", async () => {
     await expectUnauthenticated(bearer(await issuer.mint({}, { expiresIn: -120 })), /expired/);
     const justExpired = await issuer.mint({ scope: "customers:read" }, { expiresIn: -30 });
