@@ -71,6 +71,14 @@ export interface GatewayConfig {
   maxPageSize: number;
   /** Largest operation cost accepted (fields, with connection children counted once per `first` row). */
   maxQueryCost: number;
+  /** Largest number of parser tokens in a GraphQL document. */
+  maxTokens: number;
+  /** Deepest selection accepted (fields nested in fields; fragments are not levels). */
+  maxDepth: number;
+  /** Most aliases in one operation, counting a fragment's each time it is spread. */
+  maxAliases: number;
+  /** Most directives in one operation, counted the same way. */
+  maxDirectives: number;
   /** Deadline of one GraphQL request's upstream work, ms. */
   requestTimeoutMs: number;
   /** Answer debug accounting in `extensions` when the caller asks (x-gateway-debug: 1). */
@@ -365,6 +373,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     recvWindowMs,
     maxPageSize: integer(env, "GATEWAY_MAX_PAGE_SIZE", 500, 100, 2000),
     maxQueryCost: integer(env, "GATEWAY_MAX_QUERY_COST", 50000, 100, 10000000),
+    maxTokens: integer(env, "GATEWAY_MAX_TOKENS", 5000, 100, 1000000),
+    maxDepth: integer(env, "GATEWAY_MAX_DEPTH", 12, 2, 100),
+    maxAliases: integer(env, "GATEWAY_MAX_ALIASES", 100, 0, 10000),
+    maxDirectives: integer(env, "GATEWAY_MAX_DIRECTIVES", 50, 0, 10000),
     requestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000),
     debugExtensions: boolean(env, "GATEWAY_DEBUG_EXTENSIONS", true),
     planning: text(env, "GATEWAY_PLANNING") !== "off",

@@ -11,7 +11,7 @@ import { createJwtVerifier } from "./auth/jwt";
 import { ConfigError, type GatewayConfig } from "./config";
 import type { GatewayContext, GatewayServices } from "./context";
 import { formatError } from "./errors/format-error";
-import { queryCostLimitPlugin } from "./limits/query-cost";
+import { requestLimitOptions, requestLimitPlugins } from "./limits";
 import type { Tracer } from "@opentelemetry/api";
 import { CallerRateLimit } from "./http/caller-rate-limit";
 import { Lifecycle } from "./http/lifecycle";
@@ -200,6 +200,7 @@ export async function startGateway(
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     formatError,
+    ...requestLimitOptions(config),
     includeStacktraceInErrorResponses: false,
     // Shutdown is the process's to order (src/index.ts drains first); Apollo's own handler would stop
     // the server at once and re-raise the signal.
@@ -215,7 +216,7 @@ export async function startGateway(
       auditPlugin(schema, log),
       requestRecordPlugin,
       errorLogPlugin(log),
-      queryCostLimitPlugin(schema, config.maxQueryCost, config.maxPageSize),
+      ...requestLimitPlugins(schema, config),
       // No cache hints are used; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
     ],

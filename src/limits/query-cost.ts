@@ -1,7 +1,22 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
 import type { GraphQLSchema } from "graphql";
-import { BadUserInputError } from "../errors/errors";
+import { getVariableValues } from "graphql/execution/values";
+import { refusal } from "./refusal";
+
+export interface QueryCostLimits {
+  /** Largest cost accepted. */
+  maxCost: number;
+  /** Largest `first` a connection accepts. */
+  maxFirst: number;
+  /**
+   * Most selections the cost is counted over, fragments expanded each time they are spread. A document
+   * that spreads no fragment twice has at most one selection per parser token, so this is the token
+   * limit (at least graphql-query-complexity's own default of 10,000): only fragment fan-out, which
+   * doubles per level, goes beyond it.
+   */
+  maxSelections: number;
+}
 
 /**
  * A connection's children are paid for once per row it may return: `first` multiplies them, taken
@@ -16,40 +31,51 @@ function connectionEstimator(maxFirst: number): ComplexityEstimator {
   };
 }
 
+/** graphql-query-complexity's error when it stops at `maxQueryNodes` (1.1.1). */
+const NODE_LIMIT_MESSAGE = /maximum allowed number of nodes/;
+
 /**
  * Refuses, before any upstream call, an operation whose cost exceeds `maxCost`: thousands of aliases
  * or a huge page of deeply nested joins would pin the gateway's CPU however few upstream calls the
- * planner makes for it.
+ * planner makes for it. An operation too large to be costed at all is refused too, never admitted
+ * uncosted.
  */
-export function queryCostLimitPlugin(
-  schema: GraphQLSchema,
-  maxCost: number,
-  maxFirst: number,
-): ApolloServerPlugin {
+export function queryCostLimitPlugin(schema: GraphQLSchema, limits: QueryCostLimits): ApolloServerPlugin {
+  const maxQueryNodes = Math.max(10_000, limits.maxSelections);
+  const estimators = [connectionEstimator(limits.maxFirst), simpleEstimator({ defaultComplexity: 1 })];
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, operationName }) {
+        async didResolveOperation({ request, document, operation, operationName }) {
+          const variables = request.variables ?? {};
+          // Variables that do not coerce: execution rejects them next, with its own precise error.
+          if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors) {
+            return;
+          }
           let cost: number;
           try {
             cost = getComplexity({
               schema,
               query: document,
               operationName: operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [connectionEstimator(maxFirst), simpleEstimator({ defaultComplexity: 1 })],
+              variables,
+              maxQueryNodes,
+              estimators,
             });
-          } catch {
-            // Variables that do not coerce: execution rejects them next, with its own precise error.
-            return;
-          }
-          if (cost > maxCost) {
-            const error = new BadUserInputError(
-              `The operation costs ${cost}, more than the ${maxCost} this gateway accepts: ask for fewer rows, fields or aliases.`,
+          } catch (error) {
+            // Whatever stops the count refuses the operation: admitting it uncosted is what let every
+            // operation of more than 10,000 selections through.
+            const message = error instanceof Error ? error.message : String(error);
+            throw refusal(
+              NODE_LIMIT_MESSAGE.test(message)
+                ? `The operation expands to more than ${maxQueryNodes} selections once its fragments are spread: it is refused uncosted.`
+                : `The operation cannot be costed: ${message}`,
             );
-            // A refused request, not a server failure: Apollo reads the status from extensions.http.
-            Object.assign(error.extensions, { http: { status: 400 } });
-            throw error;
+          }
+          if (cost > limits.maxCost) {
+            throw refusal(
+              `The operation costs ${cost}, more than the ${limits.maxCost} this gateway accepts: ask for fewer rows, fields or aliases.`,
+            );
           }
         },
       };

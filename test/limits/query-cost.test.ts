@@ -40,3 +40,42 @@ describe("operation cost limit", () => {
     expect(res.data.customers.nodes).toHaveLength(10);
   });
 });
+
+/**
+ * Fragments spread twice at each of `levels` levels: a short document whose selections, expanded,
+ * number 2^levels. The cost library stops counting at its node limit; that must refuse, not admit.
+ */
+function fanOut(levels: number, leaf: string): string {
+  const fragments = Array.from({ length: levels }, (_, i) =>
+    i === levels - 1
+      ? `fragment F${i} on Query { ${leaf} }`
+      : `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`,
+  );
+  return `{ ...F0 } ${fragments.join(" ")}`;
+}
+
+describe("operation cost, whatever the operation's size", () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.resetCalls());
+
+  it("refuses an operation that expands to more selections than the cost can be counted over", async () => {
+    // 2^16 expansions of a 500-row page of customers with profiles: far beyond any cost limit.
+    const res = await stack.gql(
+      fanOut(16, `customers(first: 500) { nodes { id userName profile { customerNo name email } } }`),
+    );
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(res.errors?.[0]?.message).toMatch(/more than 10000 selections/);
+    expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+  });
+
+  it("still serves a small operation built from fragments", async () => {
+    const res = await stack.gql(fanOut(3, `customers(first: 2) { nodes { id } }`));
+    expect(res.errors).toBeUndefined();
+    expect(res.data.customers.nodes).toHaveLength(2);
+  });
+});

@@ -1,0 +1,25 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLSchema } from "graphql";
+import type { GatewayConfig } from "../config";
+import { documentLimitOptions } from "./document-limits";
+import { queryCostLimitPlugin } from "./query-cost";
+
+/**
+ * Limits on what callers send (API.md §5), all applied before any upstream call. The document limits
+ * are Apollo Server options (the parser's token limit and validation rules, run once per distinct
+ * document); the rest depend on the request's variables and run once the operation is resolved.
+ */
+export function requestLimitOptions(config: GatewayConfig) {
+  return documentLimitOptions(config);
+}
+
+/** In order: the first to refuse answers. */
+export function requestLimitPlugins(schema: GraphQLSchema, config: GatewayConfig): ApolloServerPlugin[] {
+  return [
+    queryCostLimitPlugin(schema, {
+      maxCost: config.maxQueryCost,
+      maxFirst: config.maxPageSize,
+      maxSelections: config.maxTokens,
+    }),
+  ];
+}
