@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLSchema } from "graphql";
 import type { GatewayConfig } from "../config";
 import { documentLimitOptions } from "./document-limits";
+import { operationTypePlugin } from "./operation-type";
 import { queryCostLimitPlugin } from "./query-cost";
 
 /**
@@ -13,9 +14,10 @@ export function requestLimitOptions(config: GatewayConfig) {
   return documentLimitOptions(config);
 }
 
-/** In order: the first to refuse answers. */
+/** In order: the first to refuse answers (operation type, then cost). */
 export function requestLimitPlugins(schema: GraphQLSchema, config: GatewayConfig): ApolloServerPlugin[] {
   return [
+    operationTypePlugin,
     queryCostLimitPlugin(schema, {
       maxCost: config.maxQueryCost,
       maxFirst: config.maxPageSize,
