@@ -4,6 +4,7 @@ import type { GatewayConfig } from "../config";
 import { documentLimitOptions } from "./document-limits";
 import { operationTypePlugin } from "./operation-type";
 import { queryCostLimitPlugin } from "./query-cost";
+import { stringArgumentsPlugin } from "./string-arguments";
 
 /**
  * Limits on what callers send (API.md §5), all applied before any upstream call. The document limits
@@ -14,10 +15,11 @@ export function requestLimitOptions(config: GatewayConfig) {
   return documentLimitOptions(config);
 }
 
-/** In order: the first to refuse answers (operation type, then cost). */
+/** In order: the first to refuse answers (operation type, then string arguments, then cost). */
 export function requestLimitPlugins(schema: GraphQLSchema, config: GatewayConfig): ApolloServerPlugin[] {
   return [
     operationTypePlugin,
+    stringArgumentsPlugin(schema),
     queryCostLimitPlugin(schema, {
       maxCost: config.maxQueryCost,
       maxFirst: config.maxPageSize,
