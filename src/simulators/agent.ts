@@ -24,9 +24,12 @@ const bodies: FaultBodies = {
 };
 
 /** RuoYi binds missing/blank Integer parameters to null (then the default); garbage is a 500. */
+/** A query parameter as Spring binds a Java Integer: fallback when absent, null (a 500) when it is not one. */
 function intParam(value: string | null, fallback: number): number | null {
   if (value === null || value.trim() === "") return fallback;
-  return /^-?\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : null;
+  if (!/^-?\d{1,10}$/.test(value.trim())) return null;
+  const n = Number(value.trim());
+  return n >= -(2 ** 31) && n <= 2 ** 31 - 1 ? n : null;
 }
 
 const randomText = (length: number, alphabet: string): string =>

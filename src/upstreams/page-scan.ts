@@ -8,6 +8,14 @@ import { UpstreamError, type UpstreamName } from "./errors";
  * inside `total` brings nothing new.
  */
 
+/**
+ * The last row either upstream can be asked for. Both are Java services: `pageNum` (agent) and
+ * `current` (Bridge, bound like the agent's until shown otherwise) are Integers, and PageHelper computes
+ * a page's first row as (pageNum - 1) * pageSize in int arithmetic. A window ending at or before this
+ * row keeps both within 2^31 - 1 for every page size the planner may choose, pageSize 1 included.
+ */
+export const LAST_PAGEABLE_ROW = 2 ** 31 - 2;
+
 export interface ScanPage<T> {
   /** The page's rows in upstream order. */
   rows: T[];

@@ -1,4 +1,5 @@
 import { BadUserInputError } from "../../errors/errors";
+import { LAST_PAGEABLE_ROW } from "../../upstreams/page-scan";
 import type { PageInfo } from "./page-info.type";
 
 /**
@@ -28,7 +29,13 @@ export interface ConnectionWindow {
   first: number;
 }
 
-/** Validates first/after before any upstream call. */
+/**
+ * Validates first/after before any upstream call. A window the upstreams cannot number (a forged or
+ * corrupted cursor: no listing this large exists) is refused rather than sent as a page number a Java
+ * int cannot hold. A cursor within that range but past the end of the list is not an error: rows may
+ * have been removed since it was given out, and the answer is an empty page (served from the shared
+ * index without a call while it is fresh; otherwise one call, since the list may also have grown).
+ */
 export function connectionWindow(
   first: number,
   after: string | null | undefined,
@@ -38,6 +45,12 @@ export function connectionWindow(
     throw new BadUserInputError(`"first" must be between 0 and ${maxFirst}, got ${first}.`, "first");
   }
   const offset = after === null || after === undefined ? 0 : decodeCursor(after) + 1;
+  if (offset + Math.max(first, 1) - 1 > LAST_PAGEABLE_ROW) {
+    throw new BadUserInputError(
+      `"after" points beyond the ${LAST_PAGEABLE_ROW + 1} rows the upstream can page through.`,
+      "after",
+    );
+  }
   return { offset, first };
 }
 
