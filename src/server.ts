@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { createJwtVerifier } from "./auth/jwt";
 import { ConfigError, type GatewayConfig } from "./config";
 import type { GatewayContext, GatewayServices } from "./context";
-import { formatError } from "./errors/format-error";
+import { formatErrorFor } from "./errors/format-error";
 import { requestLimitOptions, requestLimitPlugins } from "./limits";
 import type { Tracer } from "@opentelemetry/api";
 import { CallerRateLimit } from "./http/caller-rate-limit";
@@ -199,7 +199,7 @@ export async function startGateway(
   setServerTimeouts(httpServer, config);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    formatError,
+    formatError: formatErrorFor(config),
     ...requestLimitOptions(config),
     includeStacktraceInErrorResponses: false,
     // Shutdown is the process's to order (src/index.ts drains first); Apollo's own handler would stop

@@ -1,5 +1,6 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { withoutFieldSuggestions } from "../limits/field-suggestions";
 import { UpstreamError } from "../upstreams/errors";
 import { ErrorCode } from "./codes";
 import { GatewayError, toPublicUpstreamError } from "./errors";
@@ -67,4 +68,18 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 export function isMaskedError(error: GraphQLError): boolean {
   const shown = formatError({ message: error.message, extensions: error.extensions }, error);
   return shown.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && shown.message === MASKED_MESSAGE;
+}
+
+/**
+ * formatError as the deployment needs it: in production no message suggests a field, argument, type
+ * or enum value ("Did you mean …"), since with introspection off those would reveal the schema.
+ */
+export function formatErrorFor(config: {
+  production: boolean;
+}): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  if (!config.production) return formatError;
+  return (formatted, error) => {
+    const shaped = formatError(formatted, error);
+    return { ...shaped, message: withoutFieldSuggestions(shaped.message) };
+  };
 }
