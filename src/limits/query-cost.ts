@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
 import type { GraphQLSchema } from "graphql";
-import { getVariableValues } from "graphql/execution/values";
 import { refusal } from "./refusal";
+import { coercedVariables } from "./variables";
 
 export interface QueryCostLimits {
   /** Largest cost accepted. */
@@ -48,10 +48,8 @@ export function queryCostLimitPlugin(schema: GraphQLSchema, limits: QueryCostLim
       return {
         async didResolveOperation({ request, document, operation, operationName }) {
           const variables = request.variables ?? {};
-          // Variables that do not coerce: execution rejects them next, with its own precise error.
-          if (operation && getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors) {
-            return;
-          }
+          // No operation (a wrong operationName) or variables that do not coerce: execution answers.
+          if (!operation || coercedVariables(schema, operation, variables) === null) return;
           let cost: number;
           try {
             cost = getComplexity({

@@ -8,8 +8,9 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
-import { getArgumentValues, getVariableValues } from "graphql/execution/values";
+import { getArgumentValues } from "graphql/execution/values";
 import { refusal } from "./refusal";
+import { coercedVariables } from "./variables";
 
 /** User names, customer numbers and filters are short; a longer string is abuse or a mistake. */
 export const MAX_STRING_ARGUMENT_CHARACTERS = 256;
@@ -74,9 +75,8 @@ export function findStringArgumentRefusal(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
 ): StringArgumentRefusal | null {
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
-  if (coerced.errors) return null;
-  const variableValues = coerced.coerced;
+  const variableValues = coercedVariables(schema, operation, variables);
+  if (variableValues === null) return null;
   const mutationType = schema.getMutationType();
   const typeInfo = new TypeInfo(schema);
   let found: StringArgumentRefusal | null = null;

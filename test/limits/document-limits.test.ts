@@ -31,6 +31,7 @@ describe("document limits", () => {
     expect(res.errors).toHaveLength(1);
     expect(res.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
     expect(res.errors?.[0]?.message).toMatch(message);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
     expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
   }
 
