@@ -17,7 +17,7 @@ describe("field suggestions", () => {
   let production: TestStack;
   let development: TestStack;
   beforeAll(async () => {
-    production = await startStack({ env: { NODE_ENV: "production" } });
+    production = await startStack({ env: { NODE_ENV: "production", GATEWAY_ALLOW_SIMULATORS: "1" } });
     development = await startStack();
   });
   afterAll(async () => {
