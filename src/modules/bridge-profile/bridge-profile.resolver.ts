@@ -9,10 +9,23 @@ import { Customer } from "../customer/customer.type";
 import { toBridgeProfile } from "./bridge-profile.mapper";
 import { BridgeProfile, BridgeProfileConnection } from "./bridge-profile.type";
 
-function parseCustomerNo(customerNo: string): string {
+function parseCustomerNo(customerNo: string, argument = "customerNo"): string {
   const trimmed = customerNo.trim();
-  if (trimmed === "") throw new BadUserInputError('"customerNo" must not be empty.', "customerNo");
+  if (trimmed === "") throw new BadUserInputError(`"${argument}" must not be empty.`, argument);
   return trimmed;
+}
+
+/**
+ * One Bridge profile by its exact customer number through the request's loader: what `bridgeProfile`
+ * and Federation's BridgeProfile entities share, so that N of either in one request are one planned read.
+ */
+export async function bridgeProfileByCustomerNo(
+  ctx: GatewayContext,
+  customerNo: string,
+  argument: string,
+): Promise<BridgeProfile | null> {
+  const record = await ctx.bridge.profileByCustomerNo.load(parseCustomerNo(customerNo, argument));
+  return record ? toBridgeProfile(record, ctx.services.config.linkField) : null;
 }
 
 @Resolver(() => BridgeProfile)
@@ -48,12 +61,11 @@ export class BridgeProfileResolver {
     nullable: true,
     description: "One Bridge profile by its exact customer number.",
   })
-  async bridgeProfile(
+  bridgeProfile(
     @Ctx() ctx: GatewayContext,
     @Arg("customerNo", () => String) customerNo: string,
   ): Promise<BridgeProfile | null> {
-    const record = await ctx.bridge.profileByCustomerNo.load(parseCustomerNo(customerNo));
-    return record ? toBridgeProfile(record, ctx.services.config.linkField) : null;
+    return bridgeProfileByCustomerNo(ctx, customerNo, "customerNo");
   }
 
   @FieldResolver(() => String)

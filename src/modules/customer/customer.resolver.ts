@@ -18,6 +18,20 @@ export function parseCustomerId(id: string, argument: string): string {
   return canonical;
 }
 
+/**
+ * One customer by id through the request's loader: what `customer(id)` and Federation's Customer
+ * entities share, so that N of either in one request are one planned read. A malformed id fails here,
+ * before the loader (and so any upstream call) sees it.
+ */
+export async function customerById(
+  ctx: GatewayContext,
+  id: string,
+  argument: string,
+): Promise<Customer | null> {
+  const row = await ctx.agent.customerById.load(parseCustomerId(id, argument));
+  return row ? toCustomer(row) : null;
+}
+
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Authorized(Scope.CustomersRead)
@@ -43,9 +57,8 @@ export class CustomerResolver {
 
   @Authorized(Scope.CustomersRead)
   @Query(() => Customer, { nullable: true, description: "One agent customer by its customerId." })
-  async customer(@Ctx() ctx: GatewayContext, @Arg("id", () => ID) id: string): Promise<Customer | null> {
-    const row = await ctx.agent.customerById.load(parseCustomerId(id, "id"));
-    return row ? toCustomer(row) : null;
+  customer(@Ctx() ctx: GatewayContext, @Arg("id", () => ID) id: string): Promise<Customer | null> {
+    return customerById(ctx, id, "id");
   }
 
   @Authorized(Scope.CustomersRead)
