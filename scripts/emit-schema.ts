@@ -1,28 +1,42 @@
 import "reflect-metadata";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { printGatewaySchema } from "../src/schema";
+import { printGatewaySchema, printSubgraphSchema } from "../src/schema";
 
-/** `emit` writes schema/schema.graphql from the code; `check` fails when the committed file differs. */
-const SCHEMA_FILE = join(__dirname, "..", "..", "schema", "schema.graphql");
+/**
+ * `emit` writes the generated schema files from the code; `check` fails when a committed one differs:
+ * schema/schema.graphql, the client-facing API, and schema/subgraph.graphql, the Federation 2 subgraph
+ * SDL (what `_service { sdl }` answers; what `rover subgraph publish` sends).
+ */
+const SCHEMA_DIR = join(__dirname, "..", "..", "schema");
+const FILES: readonly { name: string; sdl: string }[] = [
+  { name: "schema.graphql", sdl: printGatewaySchema() },
+  { name: "subgraph.graphql", sdl: printSubgraphSchema() },
+];
 const mode = process.argv[2] ?? "emit";
-const sdl = printGatewaySchema();
 
 if (mode === "check") {
-  let committed = "";
-  try {
-    committed = readFileSync(SCHEMA_FILE, "utf8");
-  } catch {
-    // A missing file is stale too.
+  let stale = false;
+  for (const { name, sdl } of FILES) {
+    let committed = "";
+    try {
+      committed = readFileSync(join(SCHEMA_DIR, name), "utf8");
+    } catch {
+      // A missing file is stale too.
+    }
+    if (committed === sdl) {
+      console.log(`schema/${name} matches the code.`);
+    } else {
+      console.error(
+        `schema/${name} is out of date with the code: run \`npm run schema:emit\` and commit it.`,
+      );
+      stale = true;
+    }
   }
-  if (committed !== sdl) {
-    console.error(
-      "schema/schema.graphql is out of date with the code: run `npm run schema:emit` and commit it.",
-    );
-    process.exit(1);
-  }
-  console.log("schema/schema.graphql matches the code.");
+  if (stale) process.exit(1);
 } else {
-  writeFileSync(SCHEMA_FILE, sdl);
-  console.log(`Wrote ${SCHEMA_FILE}`);
+  for (const { name, sdl } of FILES) {
+    writeFileSync(join(SCHEMA_DIR, name), sdl);
+    console.log(`Wrote schema/${name}`);
+  }
 }
