@@ -1,16 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApolloServer } from "@apollo/server";
 import { Kind, parse, type DocumentNode } from "graphql";
-import { Scope, type Caller } from "../../src/auth/scopes";
-import { createContext, type GatewayContext } from "../../src/context";
-import { formatError } from "../../src/errors/format-error";
-import { buildGatewaySchema, SCHEMA_BANNER } from "../../src/schema";
-import { startStack, type GqlData, type TestStack } from "../support/gateway";
+import { SCHEMA_BANNER } from "../../src/schema";
+import { startStack, type GqlData, type GqlResponse, type TestStack } from "../support/gateway";
+import { ALL_SCOPES, startIssuer, type TestIssuer } from "../support/issuer";
 
 /**
- * `_service` and `_entities` of the gateway's subgraph, asked directly (as a router asks them) over HTTP,
- * and in-process for callers lacking scopes. 2500 agent customers behind a page cap of 1000: an id lookup
+ * `_service` and `_entities` of the gateway's subgraph, asked directly over HTTP as a router asks them,
+ * with the caller's JWT (as a router forwards it). 2500 agent customers behind a page cap of 1000: an id lookup
  * needs a scan of 3 list calls, whether it comes as customer(id) or as a Customer representation.
  */
 const AGENT_SCAN = 3;
@@ -41,28 +38,35 @@ function byPath<E extends { path?: readonly unknown[] }>(errors: readonly E[] | 
   return [...(errors ?? [])].sort((a, b) => key(a).localeCompare(key(b)));
 }
 
-function caller(...scopes: Scope[]): Caller {
-  return {
-    sub: "test-client",
-    clientId: "test",
-    address: "127.0.0.1",
-    scopes: new Set(scopes),
-    authenticated: true,
-  };
-}
-
 describe("the gateway's Federation 2 subgraph", () => {
+  let issuer: TestIssuer;
   let stack: TestStack;
+  let allScopes: string;
+  /** A request as a router forwards it: with the caller's token (all scopes unless given). */
+  function gql(query: string, variables?: Record<string, unknown>, token = allScopes) {
+    return stack.gql(query, variables, { authorization: `Bearer ${token}` });
+  }
+
   beforeAll(async () => {
+    issuer = await startIssuer();
+    allScopes = await issuer.mint({ scope: ALL_SCOPES });
     stack = await startStack({
       sims: {
         dataset: { agentCustomers: 2500, bridgeProfiles: 2500, seed: 11 },
         agent: { pageSizeCap: 1000 },
       },
-      env: { GATEWAY_REQUEST_TIMEOUT_MS: "10000" },
+      env: {
+        GATEWAY_REQUEST_TIMEOUT_MS: "10000",
+        GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
+        GATEWAY_JWT_ISSUER: issuer.issuer,
+        GATEWAY_JWT_AUDIENCE: issuer.audience,
+      },
     });
   });
-  afterAll(() => stack.close());
+  afterAll(async () => {
+    await stack?.close();
+    await issuer?.close();
+  });
   beforeEach(() => {
     stack.gateway.services.agentSource.invalidate();
     stack.gateway.services.bridgeSource.invalidate();
@@ -71,7 +75,7 @@ describe("the gateway's Federation 2 subgraph", () => {
 
   describe("SDL", () => {
     it("_service { sdl } is schema/subgraph.graphql as committed, with Customer and BridgeProfile as entities", async () => {
-      const res = await stack.gql(`{ _service { sdl } }`);
+      const res = await gql(`{ _service { sdl } }`);
       expect(res.errors).toBeUndefined();
       const sdl: string = res.data._service.sdl;
       const committed = readFileSync(join(__dirname, "..", "..", "schema", "subgraph.graphql"), "utf8");
@@ -102,7 +106,7 @@ describe("the gateway's Federation 2 subgraph", () => {
     it("resolves N Customer representations in one batch: the upstream calls of N aliased customer(id)", async () => {
       const ids = stack.sims.agent.customers.slice(1000, 1040).map((c) => c.customerId);
       const representations = ids.map((id) => ({ __typename: "Customer", id }));
-      const res = await stack.gql(ENTITIES, { r: representations });
+      const res = await gql(ENTITIES, { r: representations });
       expect(res.errors).toBeUndefined();
       expect(res.data._entities.map((e: { id: string }) => e.id)).toEqual(ids);
       const viaEntities = stack.calls();
@@ -110,7 +114,7 @@ describe("the gateway's Federation 2 subgraph", () => {
 
       stack.gateway.services.agentSource.invalidate();
       stack.resetCalls();
-      const aliased = await stack.gql(
+      const aliased = await gql(
         `{ ${ids.map((id, i) => `c${i}: customer(id: "${id}") { __typename id userName traffic { usedMb } }`).join(" ")} }`,
       );
       expect(aliased.errors).toBeUndefined();
@@ -120,10 +124,10 @@ describe("the gateway's Federation 2 subgraph", () => {
 
     it("resolves both entity types in one batch, unknown keys as null without an error", async () => {
       const customer = stack.sims.agent.customers[7];
-      const page = await stack.gql(`{ bridgeProfiles(first: 1) { nodes { customerNo name } } }`);
+      const page = await gql(`{ bridgeProfiles(first: 1) { nodes { customerNo name } } }`);
       const profile = page.data.bridgeProfiles.nodes[0];
       stack.resetCalls();
-      const res = await stack.gql(ENTITIES, {
+      const res = await gql(ENTITIES, {
         r: [
           { __typename: "Customer", id: customer?.customerId },
           { __typename: "BridgeProfile", customerNo: profile.customerNo },
@@ -148,7 +152,7 @@ describe("the gateway's Federation 2 subgraph", () => {
     });
 
     it("answers malformed keys with BAD_USER_INPUT for their own entries, before any upstream call", async () => {
-      const res = await stack.gql(ENTITIES, {
+      const res = await gql(ENTITIES, {
         r: [
           { __typename: "Customer", id: "abc" },
           { __typename: "Customer", id: "-1" },
@@ -168,7 +172,7 @@ describe("the gateway's Federation 2 subgraph", () => {
     });
 
     it("refuses a representation of a type that is not an entity, for the whole batch, before any call", async () => {
-      const res = await stack.gql(ENTITIES, {
+      const res = await gql(ENTITIES, {
         r: [
           { __typename: "Customer", id: stack.sims.agent.customers[0]?.customerId },
           { __typename: "Traffic", usedMb: "1" },
@@ -182,52 +186,35 @@ describe("the gateway's Federation 2 subgraph", () => {
     });
   });
 
-  describe("scopes (API.md §4) on entities, in-process for callers lacking them", () => {
-    let server: ApolloServer<GatewayContext>;
-    beforeAll(async () => {
-      server = new ApolloServer<GatewayContext>({ schema: buildGatewaySchema(), formatError });
-      await server.start();
-    });
-    afterAll(() => server.stop());
-
-    async function run(query: string, variables: Record<string, unknown>, who: Caller) {
-      const contextValue = createContext(stack.gateway.services, {
-        requestId: "scopes-test",
-        caller: who,
-        debug: false,
-      });
-      const res = await server.executeOperation({ query, variables }, { contextValue });
-      if (res.body.kind !== "single") throw new Error("expected a single result");
-      return res.body.singleResult as {
-        data?: GqlData;
-        errors?: { path?: unknown[]; extensions?: Record<string, unknown> }[];
-      };
-    }
-
-    function forbidden(errors: { path?: unknown[]; extensions?: Record<string, unknown> }[] | undefined) {
-      return byPath(errors).map((e) => ({
+  describe("scopes (API.md §4) on entities, for valid tokens lacking them", () => {
+    function forbidden(res: GqlResponse<GqlData>) {
+      return byPath(res.errors).map((e) => ({
         path: e.path,
-        code: e.extensions?.code,
-        scope: e.extensions?.requiredScope,
+        code: e.extensions.code,
+        scope: e.extensions.requiredScope,
       }));
     }
 
-    it("Customer entities need customers:read: FORBIDDEN for that entry only, and no agent call", async () => {
+    it("Customer entities need customers:read: FORBIDDEN for those entries only, and no agent call", async () => {
       const customerId = stack.sims.agent.customers[0]?.customerId;
-      const res = await run(
+      const page = await gql(`{ bridgeProfiles(first: 1) { nodes { customerNo name } } }`);
+      const profile = page.data.bridgeProfiles.nodes[0];
+      stack.resetCalls();
+      const res = await gql(
         ENTITIES,
         {
           r: [
             { __typename: "Customer", id: customerId },
-            { __typename: "BridgeProfile", customerNo: "NO-SUCH-NO" },
+            { __typename: "BridgeProfile", customerNo: profile.customerNo },
             // The scope is checked before the key: a caller without it learns nothing of the key.
             { __typename: "Customer", id: "abc" },
           ],
         },
-        caller(Scope.ProfilesRead),
+        await issuer.mint({ scope: "profiles:read" }),
       );
-      expect(res.data?._entities).toEqual([null, null, null]);
-      expect(forbidden(res.errors)).toEqual([
+      expect(res.status).toBe(200);
+      expect(res.data._entities).toEqual([null, { __typename: "BridgeProfile", ...profile }, null]);
+      expect(forbidden(res)).toEqual([
         { path: ["_entities", 0], code: "FORBIDDEN", scope: "customers:read" },
         { path: ["_entities", 2], code: "FORBIDDEN", scope: "customers:read" },
       ]);
@@ -236,7 +223,7 @@ describe("the gateway's Federation 2 subgraph", () => {
 
     it("BridgeProfile entities need profiles:read, and entity fields keep their own scopes", async () => {
       const customerId = stack.sims.agent.customers[0]?.customerId;
-      const res = await run(
+      const res = await gql(
         `query ($r: [_Any!]!) {
           _entities(representations: $r) {
             ... on Customer { id profile { customerNo } }
@@ -249,10 +236,10 @@ describe("the gateway's Federation 2 subgraph", () => {
             { __typename: "BridgeProfile", customerNo: "1" },
           ],
         },
-        caller(Scope.CustomersRead),
+        await issuer.mint({ scope: "customers:read" }),
       );
-      expect(res.data?._entities).toEqual([{ id: customerId, profile: null }, null]);
-      expect(forbidden(res.errors)).toEqual([
+      expect(res.data._entities).toEqual([{ id: customerId, profile: null }, null]);
+      expect(forbidden(res)).toEqual([
         { path: ["_entities", 0, "profile"], code: "FORBIDDEN", scope: "profiles:read" },
         { path: ["_entities", 1], code: "FORBIDDEN", scope: "profiles:read" },
       ]);
@@ -260,17 +247,23 @@ describe("the gateway's Federation 2 subgraph", () => {
     });
 
     it("identity fields of a BridgeProfile entity need identity:read", async () => {
-      const page = await stack.gql(`{ bridgeProfiles(first: 1) { nodes { customerNo } } }`);
+      const page = await gql(`{ bridgeProfiles(first: 1) { nodes { customerNo } } }`);
       const customerNo = page.data.bridgeProfiles.nodes[0].customerNo;
-      const res = await run(
+      const res = await gql(
         `query ($r: [_Any!]!) { _entities(representations: $r) { ... on BridgeProfile { customerNo idCard } } }`,
         { r: [{ __typename: "BridgeProfile", customerNo }] },
-        caller(Scope.ProfilesRead),
+        await issuer.mint({ scope: "profiles:read" }),
       );
-      expect(res.data?._entities).toEqual([{ customerNo, idCard: null }]);
-      expect(forbidden(res.errors)).toEqual([
+      expect(res.data._entities).toEqual([{ customerNo, idCard: null }]);
+      expect(forbidden(res)).toEqual([
         { path: ["_entities", 0, "idCard"], code: "FORBIDDEN", scope: "identity:read" },
       ]);
+    });
+
+    it("without a token, _entities and _service are refused like every other operation (401)", async () => {
+      const res = await stack.gql(`{ _service { sdl } }`);
+      expect(res.status).toBe(401);
+      expect(res.errors?.[0]?.extensions.code).toBe("UNAUTHENTICATED");
     });
   });
 });

@@ -1,4 +1,5 @@
 import { startStack, type TestStack } from "../support/gateway";
+import { ALL_SCOPES, startIssuer, type TestIssuer } from "../support/issuer";
 import {
   composeSupergraph,
   startSupergraph,
@@ -10,12 +11,14 @@ import { startTicketsSubgraph, type Ticket, type TicketsSubgraph } from "./suppo
 /**
  * The gateway as a Federation 2 subgraph in a real supergraph: composed with a second subgraph by Apollo's
  * composer and served by Apollo Gateway over HTTP on loopback, in front of the gateway's real HTTP
- * endpoint, which runs over the real simulators. 900 agent customers (one list page: a scan is 1 call),
+ * endpoint, which runs over the real simulators and verifies the callers' JWTs the router forwards. 900 agent customers (one list page: a scan is 1 call),
  * 2500 Bridge profiles (2 pages at the documented maximum of 2000: the link field has no upstream filter).
  */
 const UNKNOWN_CUSTOMER_ID = "987654321987654321";
 
 describe("the gateway in a federated supergraph", () => {
+  let issuer: TestIssuer;
+  let allScopes: string;
   let stack: TestStack;
   let tickets: TicketsSubgraph;
   let supergraph: Supergraph;
@@ -29,10 +32,28 @@ describe("the gateway in a federated supergraph", () => {
     stack.resetCalls();
   }
 
+  /** Asks the gateway directly, as a caller holding every scope. */
+  function askGateway(query: string) {
+    return stack.gql(query, undefined, { authorization: `Bearer ${allScopes}` });
+  }
+  /** Asks the router, as a caller holding every scope unless a token is given. */
+  function askRouter(query: string, variables?: Record<string, unknown>, token = allScopes) {
+    return supergraph.gql(query, variables, token);
+  }
+
   beforeAll(async () => {
-    stack = await startStack({ sims: { dataset: { agentCustomers: 900, bridgeProfiles: 2500, seed: 23 } } });
+    issuer = await startIssuer();
+    allScopes = await issuer.mint({ scope: ALL_SCOPES });
+    stack = await startStack({
+      env: {
+        GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
+        GATEWAY_JWT_ISSUER: issuer.issuer,
+        GATEWAY_JWT_AUDIENCE: issuer.audience,
+      },
+      sims: { dataset: { agentCustomers: 900, bridgeProfiles: 2500, seed: 23 } },
+    });
     customerIds = stack.sims.agent.customers.slice(0, 50).map((c) => c.customerId);
-    const page = await stack.gql(`{ bridgeProfiles(first: 50) { nodes { customerNo } } }`);
+    const page = await askGateway(`{ bridgeProfiles(first: 50) { nodes { customerNo } } }`);
     customerNos = page.data.bridgeProfiles.nodes.map((n: { customerNo: string }) => n.customerNo);
     // One ticket for each of the first 50 customers (and of the first 50 profiles); one more naming a
     // customer and a profile that exist nowhere.
@@ -45,7 +66,7 @@ describe("the gateway in a federated supergraph", () => {
     data.push({ id: "T51", subject: "Ghost", customerId: UNKNOWN_CUSTOMER_ID, customerNo: "NO-SUCH-NO" });
     tickets = await startTicketsSubgraph(data);
     // The gateway's subgraph SDL as a router reads it: `_service { sdl }` over HTTP.
-    const service = await stack.gql(`{ _service { sdl } }`);
+    const service = await askGateway(`{ _service { sdl } }`);
     customersSubgraph = { name: "customers", url: stack.gateway.url, sdl: service.data._service.sdl };
     supergraph = await startSupergraph([
       customersSubgraph,
@@ -56,10 +77,11 @@ describe("the gateway in a federated supergraph", () => {
     await supergraph?.close();
     await tickets?.close();
     await stack?.close();
+    await issuer?.close();
   });
 
   it("answers a query across both subgraphs with the same data as the gateway's own queries", async () => {
-    const res = await supergraph.gql(`{
+    const res = await askRouter(`{
       tickets(first: 51) {
         id subject
         customer { id userName traffic { rechargedMb remainingMb usedMb } profile { customerNo updatedAt } }
@@ -67,7 +89,7 @@ describe("the gateway in a federated supergraph", () => {
       }
     }`);
     expect(res.errors).toBeUndefined();
-    const direct = await stack.gql(`{
+    const direct = await askGateway(`{
       customers(first: 50) {
         nodes { id userName traffic { rechargedMb remainingMb usedMb } profile { customerNo updatedAt } }
       }
@@ -93,7 +115,7 @@ describe("the gateway in a federated supergraph", () => {
   });
 
   it("extends the gateway's Customer with fields of the other subgraph", async () => {
-    const res = await supergraph.gql(
+    const res = await askRouter(
       `query ($id: ID!) {
         customer(id: $id) { id userName tickets { id subject } }
         customers(first: 3) { nodes { id tickets { id } } }
@@ -116,7 +138,7 @@ describe("the gateway in a federated supergraph", () => {
   it("50 customers referenced from the other subgraph cost the upstream calls of customers(first: 50), and of 50 customer(id)", async () => {
     const fields = `id userName traffic { usedMb } profile { customerNo name }`;
     invalidateAndReset();
-    const federated = await supergraph.gql(`{ tickets(first: 50) { customer { ${fields} } } }`);
+    const federated = await askRouter(`{ tickets(first: 50) { customer { ${fields} } } }`);
     expect(federated.errors).toBeUndefined();
     expect(federated.data.tickets.map((t: { customer: { id: string } }) => t.customer.id)).toEqual(
       customerIds,
@@ -124,12 +146,12 @@ describe("the gateway in a federated supergraph", () => {
     const viaEntities = stack.calls();
 
     invalidateAndReset();
-    const page = await stack.gql(`{ customers(first: 50) { nodes { ${fields} } } }`);
+    const page = await askGateway(`{ customers(first: 50) { nodes { ${fields} } } }`);
     expect(page.errors).toBeUndefined();
     const viaPage = stack.calls();
 
     invalidateAndReset();
-    const aliased = await stack.gql(
+    const aliased = await askGateway(
       `{ ${customerIds.map((id, i) => `c${i}: customer(id: "${id}") { ${fields} }`).join(" ")} }`,
     );
     expect(aliased.errors).toBeUndefined();
@@ -143,7 +165,7 @@ describe("the gateway in a federated supergraph", () => {
 
     // Within the freshness bounds, the same federated query is served from the shared indexes.
     stack.resetCalls();
-    const warm = await supergraph.gql(`{ tickets(first: 50) { customer { ${fields} } } }`);
+    const warm = await askRouter(`{ tickets(first: 50) { customer { ${fields} } } }`);
     expect(warm.data).toEqual(federated.data);
     expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
   });
@@ -151,7 +173,7 @@ describe("the gateway in a federated supergraph", () => {
   it("50 Bridge profiles referenced from the other subgraph cost the upstream calls of 50 bridgeProfile lookups", async () => {
     const fields = `customerNo name status`;
     invalidateAndReset();
-    const federated = await supergraph.gql(`{ tickets(first: 50) { profile { ${fields} } } }`);
+    const federated = await askRouter(`{ tickets(first: 50) { profile { ${fields} } } }`);
     expect(federated.errors).toBeUndefined();
     expect(
       federated.data.tickets.map((t: { profile: { customerNo: string } }) => t.profile.customerNo),
@@ -159,13 +181,38 @@ describe("the gateway in a federated supergraph", () => {
     const viaEntities = stack.calls();
 
     invalidateAndReset();
-    const aliased = await stack.gql(
+    const aliased = await askGateway(
       `{ ${customerNos.map((no, i) => `p${i}: bridgeProfile(customerNo: "${no}") { ${fields} }`).join(" ")} }`,
     );
     expect(aliased.errors).toBeUndefined();
     // The cheaper of 50 filtered calls and one scan: the scan, 2 pages.
     expect(viaEntities).toEqual({ agent: {}, bridge: { "customer.page": 2 } });
     expect(stack.calls()).toEqual(viaEntities);
+  });
+
+  it("applies the caller's scopes to the entities the router fetches: FORBIDDEN where missing, the rest intact", async () => {
+    invalidateAndReset();
+    const res = await askRouter(
+      `{ tickets(first: 2) { id customer { id userName } profile { customerNo } } }`,
+      undefined,
+      await issuer.mint({ scope: "profiles:read" }),
+    );
+    expect(res.data.tickets).toEqual([
+      { id: "T1", customer: null, profile: { customerNo: customerNos[0] } },
+      { id: "T2", customer: null, profile: { customerNo: customerNos[1] } },
+    ]);
+    const errors = (res.errors ?? []).map((e) => ({
+      path: e.path,
+      code: e.extensions.code,
+      scope: e.extensions.requiredScope,
+    }));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { path: ["tickets", 0, "customer"], code: "FORBIDDEN", scope: "customers:read" },
+      ]),
+    );
+    expect(errors.every((e) => e.code === "FORBIDDEN" && e.scope === "customers:read")).toBe(true);
+    expect(stack.calls().agent).toEqual({});
   });
 
   it("fails with the composer's own message when the subgraphs do not compose", () => {
