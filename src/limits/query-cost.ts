@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
 import type { GraphQLSchema } from "graphql";
+import { entitiesEstimator } from "../federation/cost";
 import { refusal } from "./refusal";
 import { coercedVariables } from "./variables";
 
@@ -42,7 +43,11 @@ const NODE_LIMIT_MESSAGE = /maximum allowed number of nodes/;
  */
 export function queryCostLimitPlugin(schema: GraphQLSchema, limits: QueryCostLimits): ApolloServerPlugin {
   const maxQueryNodes = Math.max(10_000, limits.maxSelections);
-  const estimators = [connectionEstimator(limits.maxFirst), simpleEstimator({ defaultComplexity: 1 })];
+  const estimators = [
+    entitiesEstimator,
+    connectionEstimator(limits.maxFirst),
+    simpleEstimator({ defaultComplexity: 1 }),
+  ];
   return {
     async requestDidStart() {
       return {
