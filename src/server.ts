@@ -1,6 +1,9 @@
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from "@apollo/server/plugin/disabled";
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
@@ -219,6 +222,9 @@ export async function startGateway(
       ...requestLimitPlugins(schema, config),
       // No cache hints are used; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
+      // The schema is a Federation subgraph, for which Apollo would turn on its GraphOS field traces
+      // (ftv1) and say so on the console, outside the JSON log. Tracing here is OpenTelemetry's.
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();
