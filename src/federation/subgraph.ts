@@ -46,8 +46,8 @@ type FieldResolvers = Record<string, GraphQLFieldResolver<unknown, unknown>>;
 /**
  * What of the API schema is code rather than SDL, for the subgraph built from its SDL: every field's
  * resolver (TypeGraphQL's, with the scope checks of @Authorized), the custom scalars, the enums'
- * internal values, and each entity's `__resolveReference`. The API schema has no interfaces or unions; were one added, it would fail here
- * rather than lose its type resolution silently.
+ * internal values, and each entity's `__resolveReference`. The API schema has no interfaces or
+ * unions; were one added, this fails rather than lose its type resolution silently.
  */
 function resolversOf(api: GraphQLSchema): ResolverMap {
   const resolvers: ResolverMap = {};
