@@ -138,12 +138,20 @@ describe("the gateway in a federated supergraph", () => {
   it("50 customers referenced from the other subgraph cost the upstream calls of customers(first: 50), and of 50 customer(id)", async () => {
     const fields = `id userName traffic { usedMb } profile { customerNo name }`;
     invalidateAndReset();
-    const federated = await askRouter(`{ tickets(first: 50) { customer { ${fields} } } }`);
+    const federated = await askRouter(`query FiftyTickets { tickets(first: 50) { customer { ${fields} } } }`);
     expect(federated.errors).toBeUndefined();
     expect(federated.data.tickets.map((t: { customer: { id: string } }) => t.customer.id)).toEqual(
       customerIds,
     );
     const viaEntities = stack.calls();
+    // The router fetched all 50 from the gateway in one `_entities` request (its operations are named
+    // <operation>__<subgraph>__<step>), which the gateway resolved as one batch.
+    const fetches = stack
+      .logs()
+      .filter(
+        (r) => r.msg === "graphql request" && String(r.operationName).startsWith("FiftyTickets__customers__"),
+      );
+    expect(fetches).toHaveLength(1);
 
     invalidateAndReset();
     const page = await askGateway(`{ customers(first: 50) { nodes { ${fields} } } }`);

@@ -1,4 +1,5 @@
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
@@ -45,8 +46,6 @@ export const TICKETS_SDL = `
 export interface TicketsSubgraph {
   url: string;
   sdl: string;
-  /** Operations this subgraph was asked to run (the router's fetches). */
-  readonly requests: string[];
   close(): Promise<void>;
 }
 
@@ -70,22 +69,11 @@ export async function startTicketsSubgraph(tickets: readonly Ticket[]): Promise<
       },
     },
   });
-  const requests: string[] = [];
-  const server = new ApolloServer({
-    schema,
-    plugins: [
-      {
-        async requestDidStart({ request }) {
-          requests.push(request.query ?? "");
-        },
-      },
-    ],
-  });
+  const server = new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
   const { url } = await startStandaloneServer(server, { listen: { port: 0, host: "127.0.0.1" } });
   return {
     url,
     sdl: TICKETS_SDL,
-    requests,
     close: () => server.stop(),
   };
 }
