@@ -171,6 +171,13 @@ describe("the gateway's Federation 2 subgraph", () => {
       expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
     });
 
+    it("applies the string rule of API.md §5 to representation keys: over 256 characters is refused before any call", async () => {
+      const res = await gql(ENTITIES, { r: [{ __typename: "BridgeProfile", customerNo: "9".repeat(257) }] });
+      expect(res.status).toBe(400);
+      expect(res.errors?.[0]?.extensions.code).toBe("BAD_USER_INPUT");
+      expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+    });
+
     it("refuses a representation of a type that is not an entity, for the whole batch, before any call", async () => {
       const res = await gql(ENTITIES, {
         r: [
