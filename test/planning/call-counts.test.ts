@@ -24,7 +24,10 @@ describe("planned upstream calls per canonical query shape", () => {
         dataset: { agentCustomers: 2500, bridgeProfiles: 2500, seed: 11 },
         agent: { pageSizeCap: 1000 },
       },
-      env: { GATEWAY_REQUEST_TIMEOUT_MS: "10000" },
+      // Each test starts cold (beforeEach invalidates); a 30 s traffic bound keeps a burst's counts
+      // independent of how long a loaded machine takes to serve it (at 2 s, a refresh-ahead scan
+      // could start mid-burst on a busy CI box).
+      env: { GATEWAY_REQUEST_TIMEOUT_MS: "10000", GATEWAY_TRAFFIC_MAX_AGE_MS: "30000" },
     });
   });
   afterAll(() => stack.close());
