@@ -88,6 +88,16 @@ export interface GatewayConfig {
   /** Upstream reads' cache bounds, ms. */
   trafficMaxAgeMs: number;
   profileMaxAgeMs: number;
+  /**
+   * Serve the explorers: Sandbox at GET /graphql and the offline GraphiQL at /explorer (API.md §9); on in
+   * development, off in production unless GATEWAY_EXPLORER=1. They need introspection, so in production
+   * this also turns introspection on.
+   */
+  explorer: boolean;
+  /** GATEWAY_PERSISTED_DOCUMENTS: the trusted documents' manifest file, or null. */
+  persistedDocumentsFile: string | null;
+  /** GATEWAY_PERSISTED_DOCUMENTS_ONLY: refuse every document not in the manifest (gateway:debug excepted). */
+  persistedDocumentsOnly: boolean;
 }
 
 export class ConfigError extends Error {
@@ -345,6 +355,15 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (bridge) checkSigningKey(bridge.signScheme, bridge.secretKey);
 
   const production = text(env, "NODE_ENV") === "production";
+  const persistedDocumentsFile = text(env, "GATEWAY_PERSISTED_DOCUMENTS") ?? null;
+  const persistedDocumentsOnly = boolean(env, "GATEWAY_PERSISTED_DOCUMENTS_ONLY", false);
+  // "Only the manifest" without a manifest would refuse every request: a mistake, not a policy.
+  if (persistedDocumentsOnly && persistedDocumentsFile === null) {
+    throw new ConfigError(
+      "GATEWAY_PERSISTED_DOCUMENTS",
+      "is required with GATEWAY_PERSISTED_DOCUMENTS_ONLY=1",
+    );
+  }
   const allowSimulators = boolean(env, "GATEWAY_ALLOW_SIMULATORS", false);
   if (production && !agent && !allowSimulators) {
     throw new ConfigError(
@@ -382,5 +401,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     planning: text(env, "GATEWAY_PLANNING") !== "off",
     trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
     profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),
+    explorer: boolean(env, "GATEWAY_EXPLORER", !production),
+    persistedDocumentsFile,
+    persistedDocumentsOnly,
   };
 }
