@@ -3,11 +3,9 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from "@apollo/server/plugin/landingPage/default";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createJwtVerifier } from "./auth/jwt";
@@ -15,6 +13,7 @@ import { ConfigError, type GatewayConfig } from "./config";
 import type { GatewayContext, GatewayServices } from "./context";
 import { formatErrorFor } from "./errors/format-error";
 import { requestLimitOptions, requestLimitPlugins } from "./limits";
+import { DEFAULT_EXPLORER_ASSETS_DIR } from "./explorer/assets";
 import type { Tracer } from "@opentelemetry/api";
 import { CallerRateLimit } from "./http/caller-rate-limit";
 import { Lifecycle } from "./http/lifecycle";
@@ -26,6 +25,7 @@ import { requestRecordPlugin } from "./plugins/request-record";
 import type { CallInstrument } from "./upstreams/instrument";
 import { createHttpApp } from "./http/app";
 import { logger, registerSecrets, type Logger } from "./logger";
+import { PersistedDocuments } from "./persisted-documents/manifest";
 import { auditPlugin } from "./plugins/audit";
 import { debugExtensionsPlugin } from "./plugins/debug-extensions";
 import { buildGatewaySchema } from "./schema";
@@ -131,6 +131,8 @@ export interface StartOptions {
   jwksCooldownMs?: number;
   /** The process's tracer when tracing is on (src/observability/tracing.ts); none: tracing off. */
   tracer?: Tracer | null;
+  /** The explorer bundle to serve at /explorer; `npm run build` writes it to dist/explorer. */
+  explorerAssetsDir?: string;
 }
 
 /** Listens on `port` (0: a free port); a port in use is a configuration error naming PORT. */
@@ -179,6 +181,19 @@ export async function startGateway(
     config.auth.mode === "jwt"
       ? createJwtVerifier({ ...config.auth, jwksCooldownMs: options.jwksCooldownMs })
       : null;
+  // Like key material: a manifest that cannot be read is a start-up error naming its variable.
+  const manifest =
+    config.persistedDocumentsFile === null
+      ? PersistedDocuments.empty()
+      : PersistedDocuments.load(config.persistedDocumentsFile);
+  if (config.persistedDocumentsFile !== null) {
+    log.info(
+      { documents: manifest.size, only: config.persistedDocumentsOnly },
+      config.persistedDocumentsOnly
+        ? "Trusted documents loaded: only they may run (callers with gateway:debug excepted)."
+        : "Trusted documents loaded: they may be run by documentId; other documents are accepted too.",
+    );
+  }
   const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
   const health = new UpstreamHealth(() => limiter.isBlocked() || limiter.available() === 0);
   let services: GatewayServices | null = null;
@@ -208,11 +223,16 @@ export async function startGateway(
     // Shutdown is the process's to order (src/index.ts drains first); Apollo's own handler would stop
     // the server at once and re-raise the signal.
     stopOnTerminationSignals: false,
-    introspection: !config.production,
+    // The explorers need introspection: GATEWAY_EXPLORER=1 turns both on in production.
+    introspection: !config.production || config.explorer,
+    // With only trusted documents, Apollo's own APQ cache would be a way to register others.
+    persistedQueries: config.persistedDocumentsOnly ? false : undefined,
     plugins: [
-      config.production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // Sandbox (from Apollo's CDN) only where the explorers are on; otherwise GET /graphql from a
+      // browser is a JSON answer like any other request.
+      config.explorer
+        ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
+        : ApolloServerPluginLandingPageDisabled(),
       // The grace period is waited for before stop() (Lifecycle.drain); whatever is still open then is cut.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 0 }),
       debugExtensionsPlugin,
@@ -243,6 +263,8 @@ export async function startGateway(
       lifecycle,
       health,
       tracer,
+      persistedDocuments: { manifest, only: config.persistedDocumentsOnly },
+      explorerAssetsDir: options.explorerAssetsDir ?? DEFAULT_EXPLORER_ASSETS_DIR,
     }),
   );
   let address: AddressInfo;

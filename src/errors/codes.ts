@@ -13,5 +13,9 @@ export enum ErrorCode {
   BAD_REQUEST = "BAD_REQUEST",
   /** This caller sent too many requests (§4). */
   RATE_LIMITED = "RATE_LIMITED",
+  /** A `documentId` (or APQ hash) that no persisted document has (§9). */
+  PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND",
+  /** A document outside the trusted manifest while GATEWAY_PERSISTED_DOCUMENTS_ONLY is on (§9). */
+  PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED",
   INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR",
 }

@@ -12,7 +12,6 @@ const REQUEST_ERROR_CODES = new Set([
   "GRAPHQL_VALIDATION_FAILED",
   "BAD_USER_INPUT",
   "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
@@ -46,6 +45,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   // client's request, never the server: show them, under the contract's one code for bad input.
   // Apollo's own BAD_REQUEST (no query, variables that are not an object, a GET mutation) is about the
   // HTTP request itself: the contract's BAD_REQUEST.
+  // Apollo's own APQ miss keeps its code (API.md §2): APQ clients retry with the full document on it.
+  if (code === ErrorCode.PERSISTED_QUERY_NOT_FOUND && !isResolverFailure(error)) {
+    return { message: formatted.message, extensions: { code } };
+  }
   if (code === ErrorCode.BAD_REQUEST && !isResolverFailure(error)) {
     return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
   }
