@@ -2,7 +2,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "examples/generated/", "*.js", "*.mjs"] },
+  {
+    ignores: ["dist/", "node_modules/", "coverage/", "examples/generated/", "*.js", "*.mjs", "examples/*.js"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
