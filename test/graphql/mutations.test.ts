@@ -134,7 +134,12 @@ describe("mutations", () => {
     expect(target?.password).toBe("N3w-Secret!");
     const unknown = await stack.gql(PWD, { id: "987654321987", p: "N3w-Secret!" });
     expect(unknown.data.updatePwd.userErrors).toEqual([
-      { code: "REJECTED", message: expect.stringContaining("refused"), field: null },
+      {
+        code: "REJECTED",
+        message:
+          "The Agent Customer API refused the change: no customer with this id exists in this channel.",
+        field: null,
+      },
     ]);
     expect(stack.calls().agent.updatePwd).toBe(2);
     // The password never reaches a call log or an answer.
@@ -176,7 +181,9 @@ describe("mutations", () => {
     const incomplete = await stack.gql(STATUS, { id: "1", s: "ACTIVE" });
     expect(incomplete.data.changeStatus.userErrors[0]).toMatchObject({
       code: "REJECTED",
-      message: expect.stringContaining("账号信息不完整"),
+      message: expect.stringMatching(
+        /^The Agent Customer API refused the change: the agent account's information is incomplete/,
+      ),
     });
 
     stack.sims.agent.faults.set("updatePwd", { kind: "http", status: 503 }, 1);
@@ -184,5 +191,37 @@ describe("mutations", () => {
     // A 5xx answer came after the request reached the upstream: it may have acted, and the list cannot show it.
     expect(down.errors?.[0]?.extensions).toMatchObject({ code: "OUTCOME_UNKNOWN", upstream: "agent" });
     expect(stack.calls().agent).toEqual({ changeStatus: 2, updatePwd: 1 });
+  });
+
+  it("REJECTED says why in English and keeps the upstream's own words verbatim in upstreamMessage", async () => {
+    const query = `mutation($id: ID!, $s: CustomerState!) { changeStatus(customerId: $id, state: $s) {
+      userErrors { code message field upstreamMessage } } }`;
+    const known = await stack.gql(query, { id: "987654321987", s: "ACTIVE" });
+    expect(known.data.changeStatus.userErrors).toEqual([
+      {
+        code: "REJECTED",
+        message:
+          "The Agent Customer API refused the change: no customer with this id exists in this channel.",
+        field: null,
+        upstreamMessage: "客户不存在或不属于该渠道",
+      },
+    ]);
+    stack.sims.agent.faults.set("changeStatus", { kind: "envelope", code: "500", msg: "渠道余额不足" }, 1);
+    const unknown = await stack.gql(query, { id: "1", s: "ACTIVE" });
+    expect(unknown.data.changeStatus.userErrors).toEqual([
+      {
+        code: "REJECTED",
+        message:
+          "The Agent Customer API refused the change (code 500); its own words are in upstreamMessage.",
+        field: null,
+        upstreamMessage: "渠道余额不足",
+      },
+    ]);
+    // Outcomes the gateway decides itself have no upstream message.
+    const invalid = await stack.gql(query, { id: "not-a-number", s: "ACTIVE" });
+    expect(invalid.data.changeStatus.userErrors[0]).toMatchObject({
+      code: "INVALID_INPUT",
+      upstreamMessage: null,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { GatewayContext } from "../../context";
 import { OutcomeUnknownError } from "../../errors/errors";
+import { explainAgentRefusal } from "../../upstreams/agent/messages";
 import { UpstreamError } from "../../upstreams/errors";
 import { toCustomer } from "../customer/customer.mapper";
 import {
@@ -20,13 +21,20 @@ function outcomeIsUncertain(error: unknown): error is UpstreamError {
   );
 }
 
+/**
+ * A business refusal, readable by people who do not read Chinese: `message` in English, the upstream's
+ * own words unchanged in `upstreamMessage` (for support tickets and messages we do not know yet).
+ */
 function rejected(error: UpstreamError): UserError {
-  const reason = error.upstreamMessage ? `: ${error.upstreamMessage}` : "";
+  const reason = explainAgentRefusal(error.upstreamMessage);
   const code = error.upstreamCode ? ` (code ${error.upstreamCode})` : "";
   return {
     code: UserErrorCode.REJECTED,
-    message: `The Agent Customer API refused the change${code}${reason}`,
+    message: reason
+      ? `The Agent Customer API refused the change: ${reason}.`
+      : `The Agent Customer API refused the change${code}; its own words are in upstreamMessage.`,
     field: null,
+    upstreamMessage: error.upstreamMessage ?? null,
   };
 }
 

@@ -38,6 +38,13 @@ export class UserError {
 
   @Field(() => [String], { nullable: true, description: "The path of the argument at fault, if any." })
   field!: string[] | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "REJECTED: the upstream's own message, verbatim (the Agent Customer API writes Chinese); `message` says it in English. Null for outcomes the gateway decided itself.",
+  })
+  upstreamMessage?: string | null;
 }
 
 @ObjectType()
