@@ -19,4 +19,14 @@ describe("the schema", () => {
     const committed = readFileSync(join(__dirname, "..", "..", "schema", "schema.graphql"), "utf8");
     expect(committed).toBe(printGatewaySchema());
   });
+
+  it("says where its custom scalars are specified (@specifiedBy, API.md §9)", () => {
+    const schema = buildGatewaySchema();
+    expect(schema.getType("Decimal")).toMatchObject({
+      specifiedByURL: "https://www.w3.org/TR/xmlschema11-2/#decimal",
+    });
+    expect(schema.getType("DateTime")).toMatchObject({
+      specifiedByURL: "https://scalars.graphql.org/andimarek/date-time",
+    });
+  });
 });
