@@ -22,6 +22,7 @@ import {
 import { auditRefusedAtEdge } from "../plugins/audit";
 import type { CallerRateLimit } from "./caller-rate-limit";
 import { healthRoutes } from "./health";
+import { pipeline } from "./pipeline";
 import { errorHandler, notFound, sendGraphQLError } from "./json-errors";
 import type { Lifecycle } from "./lifecycle";
 import { observeRequests, traceContext } from "./observe";
@@ -201,12 +202,14 @@ export function createHttpApp(deps: EdgeDependencies): express.Express {
   app.set("etag", false);
   app.set("query parser", "simple");
   app.use(requestId);
-  app.use(healthRoutes(deps.lifecycle, deps.health));
+  healthRoutes(app, deps.lifecycle, deps.health);
   // A 500-row page with every profile field is ~330 KB of JSON; gzip makes it ~50 KB. Below 1 KiB the
   // saving is not worth the CPU; brotli runs at quality 4 (the middleware's default: 11 would cost far
   // more CPU per request for a few percent). No BREACH exposure worth the name: callers authenticate
   // with a bearer header, which a cross-site page cannot make a browser send.
-  app.use(compression({ threshold: 1024 }));
+  const compress = compression({ threshold: 1024 });
+  // Engaged only for clients that accept an encoding: the middleware's response hooks are not free.
+  app.use((req, res, next) => (req.headers["accept-encoding"] ? compress(req, res, next) : next()));
 
   if (config.explorer) {
     app.use("/explorer", explorerRoutes({ assetsDir: deps.explorerAssetsDir, auth: config.auth.mode }));
@@ -214,31 +217,33 @@ export function createHttpApp(deps: EdgeDependencies): express.Express {
 
   app.use(
     "/graphql",
-    // Exactly /graphql: a mount also matches /graphql/anything, which is a 404 like any other path.
-    (req, res, next) => (req.originalUrl.split("?")[0] === "/graphql" ? next() : notFound(req, res, next)),
-    observeRequests(deps),
-    corsFor(config),
-    methodAndContentType,
-    express.json({ limit: config.maxBodyBytes, strict: true, type: () => true }),
-    singleOperation,
-    traceContext(deps.tracer),
-    resolvePersistedDocument(deps.persistedDocuments),
-    authenticate(deps),
-    rateLimit(deps),
-    enforcePersistedDocuments(deps.persistedDocuments),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const { requestId: id, caller, record } = locals(res);
-        // In production the accounting shows internals: only callers holding gateway:debug may ask.
-        const mayDebug = !config.production || hasScope(caller, Scope.GatewayDebug);
-        return createContext(services, {
-          requestId: id,
-          caller,
-          record,
-          debug: config.debugExtensions && mayDebug && header(req, "x-gateway-debug") === "1",
-        });
-      },
-    }),
+    pipeline(
+      // Exactly /graphql: a mount also matches /graphql/anything, which is a 404 like any other path.
+      (req, res, next) => (req.originalUrl.split("?")[0] === "/graphql" ? next() : notFound(req, res, next)),
+      observeRequests(deps),
+      corsFor(config),
+      methodAndContentType,
+      express.json({ limit: config.maxBodyBytes, strict: true, type: () => true }),
+      singleOperation,
+      traceContext(deps.tracer),
+      resolvePersistedDocument(deps.persistedDocuments),
+      authenticate(deps),
+      rateLimit(deps),
+      enforcePersistedDocuments(deps.persistedDocuments),
+      expressMiddleware(apollo, {
+        context: async ({ req, res }) => {
+          const { requestId: id, caller, record } = locals(res);
+          // In production the accounting shows internals: only callers holding gateway:debug may ask.
+          const mayDebug = !config.production || hasScope(caller, Scope.GatewayDebug);
+          return createContext(services, {
+            requestId: id,
+            caller,
+            record,
+            debug: config.debugExtensions && mayDebug && header(req, "x-gateway-debug") === "1",
+          });
+        },
+      }),
+    ),
   );
   app.use(notFound);
   app.use(errorHandler(deps.logger));
