@@ -10,7 +10,7 @@ import {
   CustomersPageDocument,
 } from "../../examples/generated/graphql";
 import { startStack, type TestStack } from "../support/gateway";
-import { startIssuer, type TestIssuer } from "../support/issuer";
+import { startIssuer, trustIssuer, type TestIssuer } from "../support/issuer";
 
 /** The manifest `npm run codegen` writes next to the typed documents (codegen.yml). */
 const MANIFEST = join(__dirname, "..", "..", "examples", "generated", "persisted-documents.json");
@@ -69,9 +69,7 @@ describe("trusted documents: the production gateway locked to an app's generated
       env: {
         NODE_ENV: "production",
         GATEWAY_ALLOW_SIMULATORS: "1",
-        GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
-        GATEWAY_JWT_ISSUER: issuer.issuer,
-        GATEWAY_JWT_AUDIENCE: issuer.audience,
+        ...trustIssuer(issuer),
         GATEWAY_PERSISTED_DOCUMENTS: MANIFEST,
         GATEWAY_PERSISTED_DOCUMENTS_ONLY: "1",
       },

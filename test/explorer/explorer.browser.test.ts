@@ -5,7 +5,7 @@ import { chromium, type Browser } from "playwright-core";
 import { buildExplorer } from "../../scripts/build-explorer";
 import { CHROMIUM_ARGS, ensureChromium } from "../support/chromium";
 import { startStack, type TestStack } from "../support/gateway";
-import { startIssuer, type TestIssuer } from "../support/issuer";
+import { startIssuer, trustIssuer, type TestIssuer } from "../support/issuer";
 
 const ARTIFACTS = join(__dirname, "..", "..", ".artifacts");
 
@@ -39,9 +39,7 @@ describe("the offline explorer in a real browser", () => {
     issuer = await startIssuer();
     stack = await startStack({
       env: {
-        GATEWAY_JWT_JWKS_URL: issuer.jwksUrl,
-        GATEWAY_JWT_ISSUER: issuer.issuer,
-        GATEWAY_JWT_AUDIENCE: issuer.audience,
+        ...trustIssuer(issuer),
       },
       start: { explorerAssetsDir: assets },
     });
