@@ -259,16 +259,13 @@ function corsOrigins(env: Env, production: boolean): "*" | string[] {
     return "*";
   }
   return origins.map((origin) => {
-    let parsed: URL;
+    let parsed: URL | null = null;
     try {
       parsed = new URL(origin);
     } catch {
-      throw new ConfigError(
-        "GATEWAY_CORS_ORIGINS",
-        `holds "${origin}", which is not an origin like https://app.example.com`,
-      );
+      // Reported below, with the one message for anything that is not an origin.
     }
-    if (parsed.origin !== origin.replace(/\/$/, "")) {
+    if (parsed === null || parsed.origin !== origin.replace(/\/$/, "")) {
       throw new ConfigError(
         "GATEWAY_CORS_ORIGINS",
         `holds "${origin}", which is not an origin like https://app.example.com`,

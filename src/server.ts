@@ -18,7 +18,7 @@ import type { Tracer } from "@opentelemetry/api";
 import { CallerRateLimit } from "./http/caller-rate-limit";
 import { Lifecycle } from "./http/lifecycle";
 import { UpstreamHealth } from "./observability/health";
-import { GatewayMetrics, startMetricsServer } from "./observability/metrics";
+import { createMetricsServer, GatewayMetrics } from "./observability/metrics";
 import { createCallInstrument } from "./observability/upstream-observer";
 import { errorLogPlugin } from "./plugins/error-log";
 import { requestRecordPlugin } from "./plugins/request-record";
@@ -29,9 +29,9 @@ import { PersistedDocuments } from "./persisted-documents/manifest";
 import { auditPlugin } from "./plugins/audit";
 import { debugExtensionsPlugin } from "./plugins/debug-extensions";
 import { buildGatewaySchema } from "./schema";
-import { AgentClient } from "./upstreams/agent/client";
+import { AGENT_ENDPOINTS, AgentClient } from "./upstreams/agent/client";
 import { AgentCustomerSource } from "./upstreams/agent/customer-source";
-import { BridgeClient } from "./upstreams/bridge/client";
+import { BRIDGE_ENDPOINTS, BridgeClient } from "./upstreams/bridge/client";
 import { BridgeProfileSource } from "./upstreams/bridge/profile-source";
 import { SlidingWindowRateLimiter } from "./upstreams/bridge/rate-limiter";
 
@@ -60,11 +60,8 @@ export interface Gateway {
 }
 
 const KNOWN_ENDPOINTS = [
-  { upstream: "agent", endpoint: "customer.list" },
-  { upstream: "agent", endpoint: "addUser" },
-  { upstream: "agent", endpoint: "updatePwd" },
-  { upstream: "agent", endpoint: "changeStatus" },
-  { upstream: "bridge", endpoint: "customer.page" },
+  ...AGENT_ENDPOINTS.map((endpoint) => ({ upstream: "agent", endpoint })),
+  ...BRIDGE_ENDPOINTS.map((endpoint) => ({ upstream: "bridge", endpoint })),
 ];
 
 function secondsOf(ms: number | null): number | null {
@@ -135,14 +132,14 @@ export interface StartOptions {
   explorerAssetsDir?: string;
 }
 
-/** Listens on `port` (0: a free port); a port in use is a configuration error naming PORT. */
-function listen(server: Server, port: number): Promise<AddressInfo> {
+/** Listens on `port` (0: a free port); a port in use is a configuration error naming `variable`. */
+function listen(server: Server, port: number, variable: "PORT" | "METRICS_PORT"): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off("listening", onListening);
-      if (error.code === "EADDRINUSE") reject(new ConfigError("PORT", `${port} is already in use`));
+      if (error.code === "EADDRINUSE") reject(new ConfigError(variable, `${port} is already in use`));
       else if (error.code === "EACCES")
-        reject(new ConfigError("PORT", `${port} may not be opened by this user`));
+        reject(new ConfigError(variable, `${port} may not be opened by this user`));
       else reject(error);
     };
     const onListening = () => {
@@ -196,21 +193,19 @@ export async function startGateway(
   }
   const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
   const health = new UpstreamHealth(() => limiter.isBlocked() || limiter.available() === 0);
-  let services: GatewayServices | null = null;
-  const metrics = new GatewayMetrics({
+  const metrics = new GatewayMetrics();
+  const tracer = options.tracer ?? null;
+  const instrument = createCallInstrument({ metrics, health, logger: log, tracer });
+  const { services, close } = createServices(config, upstreams, limiter, instrument);
+  metrics.watch({
     bridgeBudgetRemaining: () => limiter.available(),
     indexAges: () => ({
-      "agent.customers": secondsOf(services?.agentSource.indexAgeMs() ?? null),
-      "bridge.profiles": secondsOf(services?.bridgeSource.indexAgeMs() ?? null),
+      "agent.customers": secondsOf(services.agentSource.indexAgeMs()),
+      "bridge.profiles": secondsOf(services.bridgeSource.indexAgeMs()),
     }),
     // No circuit breaker yet: every endpoint's circuit is closed.
     circuits: () => KNOWN_ENDPOINTS.map((e) => ({ ...e, open: false })),
   });
-  const tracer = options.tracer ?? null;
-  const instrument = createCallInstrument({ metrics, health, logger: log, tracer });
-  const created = createServices(config, upstreams, limiter, instrument);
-  services = created.services;
-  const close = created.close;
   const lifecycle = new Lifecycle();
   const schema = buildGatewaySchema();
   const httpServer = createServer();
@@ -267,30 +262,33 @@ export async function startGateway(
       explorerAssetsDir: options.explorerAssetsDir ?? DEFAULT_EXPLORER_ASSETS_DIR,
     }),
   );
+  const metricsServer = config.metricsPort === null ? null : createMetricsServer(metrics);
   let address: AddressInfo;
-  let metricsServer: { port: number; close(): Promise<void> } | null = null;
+  let metricsAddress: AddressInfo | null = null;
   try {
-    address = await listen(httpServer, port);
-    if (config.metricsPort !== null) metricsServer = await startMetricsServer(metrics, config.metricsPort);
+    address = await listen(httpServer, port, "PORT");
+    if (metricsServer) metricsAddress = await listen(metricsServer, config.metricsPort ?? 0, "METRICS_PORT");
   } catch (error) {
     httpServer.close();
     await apollo.stop();
     await close();
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new ConfigError("METRICS_PORT", `${config.metricsPort} is already in use`);
-    }
     throw error;
   }
   const stop = async () => {
     // Stops accepting connections and lets requests still in flight finish (the drain plugin).
     await apollo.stop();
-    await metricsServer?.close();
+    if (metricsServer) {
+      await new Promise<void>((resolve) => {
+        metricsServer.close(() => resolve());
+        metricsServer.closeAllConnections();
+      });
+    }
     await close();
   };
   return {
     url: `http://localhost:${address.port}/graphql`,
     port: address.port,
-    metricsPort: metricsServer?.port ?? null,
+    metricsPort: metricsAddress?.port ?? null,
     services,
     limiter,
     metrics,

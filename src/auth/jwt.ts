@@ -51,8 +51,11 @@ function algorithmsFor(key: KeyObject): string[] {
   );
 }
 
-/** The key source: a remote JWKS (cached, re-read on an unknown kid), a local JWKS, or one PEM key. */
-function keySource(options: JwtVerifierOptions): { key: JWTVerifyGetKey | KeyObject; algorithms: string[] } {
+/**
+ * The key source, always as a key-getter (one way to verify): a remote JWKS (cached, re-read on an
+ * unknown kid), a local JWKS, or one PEM key.
+ */
+function keySource(options: JwtVerifierOptions): { key: JWTVerifyGetKey; algorithms: string[] } {
   if (options.jwksUrl !== null) {
     const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
       cooldownDuration: options.jwksCooldownMs ?? 60_000,
@@ -78,7 +81,7 @@ function keySource(options: JwtVerifierOptions): { key: JWTVerifyGetKey | KeyObj
       "is not a PEM public key (SPKI) nor a JWKS JSON document",
     );
   }
-  return { key, algorithms: algorithmsFor(key) };
+  return { key: () => key, algorithms: algorithmsFor(key) };
 }
 
 /** Why a token failed, in words a client developer can act on. */
@@ -119,13 +122,12 @@ function reasonOf(error: unknown): AuthenticationError {
   return new AuthenticationError("The gateway cannot read the token issuer's keys right now.", false);
 }
 
+/** `scope` (space-separated) and `scp` (a string of the same form, or an array), merged. */
 function scopesOf(payload: JWTPayload): Set<string> {
-  const out = new Set<string>();
-  if (typeof payload.scope === "string") for (const s of payload.scope.split(" ")) if (s) out.add(s);
-  const scp: unknown = payload.scp;
-  if (typeof scp === "string") for (const s of scp.split(" ")) if (s) out.add(s);
-  if (Array.isArray(scp)) for (const s of scp) if (typeof s === "string" && s) out.add(s);
-  return out;
+  const words = (claim: unknown): unknown[] =>
+    typeof claim === "string" ? claim.split(" ") : Array.isArray(claim) ? claim : [];
+  const all = [...words(payload.scope), ...words(payload.scp)];
+  return new Set(all.filter((s): s is string => typeof s === "string" && s !== ""));
 }
 
 function stringClaim(payload: JWTPayload, name: string): string | null {
@@ -138,6 +140,12 @@ const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 /** Builds the verifier once at start-up: key material problems are configuration errors. */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const { key, algorithms } = keySource(options);
+  const verifyOptions = {
+    algorithms,
+    issuer: options.issuer,
+    audience: options.audience,
+    clockTolerance: CLOCK_TOLERANCE_S,
+  };
   return async (authorization, address) => {
     if (authorization === undefined || authorization.trim() === "") {
       throw new AuthenticationError("No bearer token: send Authorization: Bearer <JWT>.");
@@ -150,21 +158,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     }
     let payload: JWTPayload;
     try {
-      const verified =
-        typeof (key as JWTVerifyGetKey) === "function"
-          ? await jwtVerify(match[1] as string, key as JWTVerifyGetKey, {
-              algorithms,
-              issuer: options.issuer,
-              audience: options.audience,
-              clockTolerance: CLOCK_TOLERANCE_S,
-            })
-          : await jwtVerify(match[1] as string, key as KeyObject, {
-              algorithms,
-              issuer: options.issuer,
-              audience: options.audience,
-              clockTolerance: CLOCK_TOLERANCE_S,
-            });
-      payload = verified.payload;
+      ({ payload } = await jwtVerify(match[1] as string, key, verifyOptions));
     } catch (error) {
       throw reasonOf(error);
     }

@@ -23,14 +23,17 @@ export interface Caller {
   readonly authenticated: boolean;
 }
 
+const EVERY_SCOPE: ReadonlySet<string> = new Set(ALL_SCOPES);
+const NO_SCOPE: ReadonlySet<string> = new Set();
+
 /** With GATEWAY_AUTH=none every caller holds every scope (API.md §4). */
 export function anonymousCaller(address: string): Caller {
-  return { sub: null, clientId: null, address, scopes: new Set(ALL_SCOPES), authenticated: false };
+  return { sub: null, clientId: null, address, scopes: EVERY_SCOPE, authenticated: false };
 }
 
 /** A caller that proved nothing and holds nothing: enough to be shown the landing page, nothing more. */
 export function unprovenCaller(address: string): Caller {
-  return { sub: null, clientId: null, address, scopes: new Set(), authenticated: false };
+  return { sub: null, clientId: null, address, scopes: NO_SCOPE, authenticated: false };
 }
 
 export function hasScope(caller: Caller, scope: Scope): boolean {

@@ -12,7 +12,6 @@ import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "../logger";
 import type { UpstreamHealth } from "../observability/health";
 import type { GatewayMetrics } from "../observability/metrics";
-import type { RequestRecord } from "../observability/request-record";
 import { explorerRoutes } from "../explorer/explorer";
 import {
   enforcePersistedDocuments,
@@ -22,6 +21,7 @@ import {
 import { auditRefusedAtEdge } from "../plugins/audit";
 import type { CallerRateLimit } from "./caller-rate-limit";
 import { healthRoutes } from "./health";
+import { edgeLocals as locals } from "./locals";
 import { pipeline } from "./pipeline";
 import { errorHandler, notFound, sendGraphQLError } from "./json-errors";
 import type { Lifecycle } from "./lifecycle";
@@ -45,16 +45,6 @@ export interface EdgeDependencies {
   persistedDocuments: PersistedDocumentPolicy;
   /** The built explorer bundle served at /explorer. */
   explorerAssetsDir: string;
-}
-
-interface EdgeLocals {
-  requestId: string;
-  caller: Caller;
-  record: RequestRecord;
-}
-
-function locals(res: Response): EdgeLocals {
-  return res.locals as EdgeLocals;
 }
 
 function header(req: Request, name: string): string | undefined {
@@ -129,6 +119,11 @@ function isLandingPageRequest(req: Request): boolean {
   );
 }
 
+/** The caller authentication established; should a step ever run without it, one that holds nothing. */
+function callerOf(req: Request, res: Response): Caller {
+  return locals(res).caller ?? unprovenCaller(req.socket.remoteAddress ?? "unknown");
+}
+
 function authenticate(deps: EdgeDependencies) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const address = req.socket.remoteAddress ?? "unknown";
@@ -150,8 +145,14 @@ function authenticate(deps: EdgeDependencies) {
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       const outcome = error.callerFault ? ErrorCode.UNAUTHENTICATED : ErrorCode.INTERNAL_SERVER_ERROR;
-      locals(res).record.refused = `${outcome}: ${error.message}`;
-      auditRefusedAtEdge(deps.logger, req.body, { requestId: locals(res).requestId, caller: null, outcome });
+      const { record } = locals(res);
+      if (record) record.refused = `${outcome}: ${error.message}`;
+      auditRefusedAtEdge(deps.logger, req.body, {
+        requestId: locals(res).requestId,
+        caller: null,
+        outcome,
+        maxTokens: deps.config.maxTokens,
+      });
       if (!error.callerFault) {
         sendGraphQLError(res, 503, ErrorCode.INTERNAL_SERVER_ERROR, error.message);
         return;
@@ -169,15 +170,22 @@ function authenticate(deps: EdgeDependencies) {
 
 function rateLimit(deps: EdgeDependencies) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const { caller, requestId: id } = locals(res);
+    const { requestId: id } = locals(res);
+    const caller = callerOf(req, res);
     const retryAfter =
       deps.callerRateLimit === null ? null : await deps.callerRateLimit.retryAfterSeconds(caller);
     if (retryAfter === null) {
       next();
       return;
     }
-    locals(res).record.refused = ErrorCode.RATE_LIMITED;
-    auditRefusedAtEdge(deps.logger, req.body, { requestId: id, caller, outcome: ErrorCode.RATE_LIMITED });
+    const { record } = locals(res);
+    if (record) record.refused = ErrorCode.RATE_LIMITED;
+    auditRefusedAtEdge(deps.logger, req.body, {
+      requestId: id,
+      caller,
+      outcome: ErrorCode.RATE_LIMITED,
+      maxTokens: deps.config.maxTokens,
+    });
     res.setHeader("retry-after", String(retryAfter));
     sendGraphQLError(
       res,
@@ -232,7 +240,8 @@ export function createHttpApp(deps: EdgeDependencies): express.Express {
       enforcePersistedDocuments(deps.persistedDocuments),
       expressMiddleware(apollo, {
         context: async ({ req, res }) => {
-          const { requestId: id, caller, record } = locals(res);
+          const { requestId: id, record } = locals(res);
+          const caller = callerOf(req, res);
           // In production the accounting shows internals: only callers holding gateway:debug may ask.
           const mayDebug = !config.production || hasScope(caller, Scope.GatewayDebug);
           return createContext(services, {

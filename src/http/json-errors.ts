@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { ErrorCode } from "../errors/codes";
 import type { Logger } from "../logger";
-import type { RequestRecord } from "../observability/request-record";
+import { edgeLocals } from "./locals";
 
 /**
  * Everything the edge refuses before GraphQL runs is still answered in the GraphQL response shape, as
@@ -14,7 +14,7 @@ export function sendGraphQLError(
   message: string,
   extensions: Record<string, unknown> = {},
 ): void {
-  const record = (res.locals as { record?: RequestRecord }).record;
+  const { record } = edgeLocals(res);
   if (record) record.errorCodes = [code];
   res
     .status(status)
@@ -43,7 +43,6 @@ const BODY_ERRORS: Record<string, { status: number; message: string }> = {
     status: 400,
     message: "The request body's length does not match Content-Length.",
   },
-  "stream.encoding.set": { status: 500, message: "Internal server error." },
 };
 
 interface BodyParserError {
@@ -70,7 +69,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const requestId = res.getHeader("x-request-id");
     if (known && known.status < 500) {
       // Said once, in the request's own record (src/http/observe.ts), which notes why.
-      const record = (res.locals as { record?: RequestRecord }).record;
+      const { record } = edgeLocals(res);
       if (record) record.refused = typeof type === "string" ? type : "body.unreadable";
       const extra =
         type === "entity.too.large"

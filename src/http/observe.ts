@@ -1,20 +1,10 @@
-import { context, propagation, SpanKind, trace, type Span, type Tracer } from "@opentelemetry/api";
-import type { RequestHandler, Response } from "express";
+import { context, propagation, SpanKind, trace, type Tracer } from "@opentelemetry/api";
+import type { RequestHandler } from "express";
 import type { Logger } from "../logger";
 import type { GatewayMetrics } from "../observability/metrics";
-import { newRequestRecord, type RequestRecord } from "../observability/request-record";
+import { newRequestRecord } from "../observability/request-record";
 import type { Lifecycle } from "./lifecycle";
-
-export interface ObservedLocals {
-  requestId: string;
-  record: RequestRecord;
-  span?: Span;
-  caller?: { sub: string | null };
-}
-
-function locals(res: Response): ObservedLocals {
-  return res.locals as ObservedLocals;
-}
+import { edgeLocals } from "./locals";
 
 /**
  * One `info` record and the request metrics per GraphQL request, whatever became of it (answered,
@@ -29,7 +19,7 @@ export function observeRequests(deps: {
   return (_req, res, next) => {
     const started = performance.now();
     const record = newRequestRecord();
-    locals(res).record = record;
+    edgeLocals(res).record = record;
     deps.lifecycle.requestStarted();
     if (deps.lifecycle.isDraining) res.setHeader("connection", "close");
     let done = false;
@@ -44,7 +34,7 @@ export function observeRequests(deps: {
         : (record.errorCodes[0] ?? (res.statusCode >= 400 ? "error" : "ok"));
       deps.metrics.requests.inc({ operation_type: operationType, outcome });
       deps.metrics.requestDuration.observe({ operation_type: operationType }, seconds);
-      const { span, requestId, caller } = locals(res);
+      const { span, requestId, caller } = edgeLocals(res);
       if (span) {
         span.updateName(
           record.operationType ? `${record.operationType} ${record.operationName ?? "anonymous"}` : "graphql",
@@ -91,7 +81,7 @@ export function traceContext(tracer: Tracer | null): RequestHandler {
       { kind: SpanKind.SERVER, attributes: { "http.request.method": req.method } },
       parent,
     );
-    locals(res).span = span;
+    edgeLocals(res).span = span;
     context.with(trace.setSpan(parent, span), next);
   };
 }

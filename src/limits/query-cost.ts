@@ -3,7 +3,7 @@ import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphq
 import type { GraphQLSchema } from "graphql";
 import { entitiesEstimator } from "../federation/cost";
 import { refusal } from "./refusal";
-import { coercedVariables } from "./variables";
+import { coercedVariables, NO_VARIABLES } from "./variables";
 
 export interface QueryCostLimits {
   /** Largest cost accepted. */
@@ -52,7 +52,7 @@ export function queryCostLimitPlugin(schema: GraphQLSchema, limits: QueryCostLim
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation, operationName }) {
-          const variables = request.variables ?? {};
+          const variables = request.variables ?? NO_VARIABLES;
           // No operation (a wrong operationName) or variables that do not coerce: execution answers.
           if (!operation || coercedVariables(schema, operation, variables) === null) return;
           let cost: number;

@@ -10,7 +10,7 @@ import {
 } from "graphql";
 import { getArgumentValues } from "graphql/execution/values";
 import { refusal } from "./refusal";
-import { coercedVariables } from "./variables";
+import { coercedVariables, NO_VARIABLES } from "./variables";
 
 /** User names, customer numbers and filters are short; a longer string is abuse or a mistake. */
 export const MAX_STRING_ARGUMENT_CHARACTERS = 256;
@@ -117,7 +117,12 @@ export function stringArgumentsPlugin(schema: GraphQLSchema): ApolloServerPlugin
         async didResolveOperation({ document, operation, request }) {
           // No operation (a wrong operationName): execution answers that.
           if (!operation) return;
-          const found = findStringArgumentRefusal(schema, document, operation, request.variables ?? {});
+          const found = findStringArgumentRefusal(
+            schema,
+            document,
+            operation,
+            request.variables ?? NO_VARIABLES,
+          );
           if (found) throw refusal(`"${found.argument}" of ${found.where} ${found.problem}.`, found.argument);
         },
       };

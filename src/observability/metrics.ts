@@ -1,5 +1,4 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** What the gauges read when Prometheus scrapes: current values, never caller data. */
@@ -47,7 +46,8 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(sources: GaugeSources) {
+  /** The gauges, read at each scrape from the running gateway's own state. */
+  watch(sources: GaugeSources): void {
     new Gauge({
       name: "gateway_bridge_budget_remaining",
       help: "Bridge calls the gateway may still make in the current 60 s window.",
@@ -78,19 +78,19 @@ export class GatewayMetrics {
           this.set({ upstream: c.upstream, endpoint: c.endpoint }, c.open ? 1 : 0);
       },
     });
+  }
+
+  constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 }
 
 /**
- * GET /metrics on its own port, never on the public GraphQL port: an operator's network can reach it
- * without the world reaching it. Any other path or method is a 404.
+ * GET /metrics, served on its own port, never on the public GraphQL port: an operator's network can
+ * reach it without the world reaching it. Any other path or method is a 404.
  */
-export async function startMetricsServer(
-  metrics: GatewayMetrics,
-  port: number,
-): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
+export function createMetricsServer(metrics: GatewayMetrics): Server {
+  return createServer((req, res) => {
     if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found: metrics are at GET /metrics\n");
       return;
@@ -100,19 +100,4 @@ export async function startMetricsServer(
       () => res.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n"),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "0.0.0.0", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -1,22 +1,12 @@
-import type { Request, RequestHandler, Response } from "express";
-import { hasScope, Scope, type Caller } from "../auth/scopes";
+import type { Request, RequestHandler } from "express";
+import { hasScope, Scope } from "../auth/scopes";
 import { ErrorCode } from "../errors/codes";
 import { sendGraphQLError } from "../http/json-errors";
+import { edgeLocals, type PersistedDocumentResolution } from "../http/locals";
 import type { PersistedDocuments } from "./manifest";
 
 /** What the request's id (if any) resolved to; decided before authentication, acted on after it. */
-type Resolution =
-  /** No id, or an APQ hash left to Apollo's own APQ cache (outside "only" mode). */
-  | { kind: "none" }
-  /** The id named a manifest document, which now is the request's `query`. */
-  | { kind: "manifest" }
-  /** An id no store knows: PERSISTED_QUERY_NOT_FOUND once the caller is established. */
-  | { kind: "unknown" };
-
-interface Locals {
-  persistedDocument?: Resolution;
-  caller?: Caller;
-}
+type Resolution = PersistedDocumentResolution;
 
 export interface PersistedDocumentPolicy {
   manifest: PersistedDocuments;
@@ -126,13 +116,9 @@ function resolve(req: Request, policy: PersistedDocumentPolicy): Resolution {
  */
 export function resolvePersistedDocument(policy: PersistedDocumentPolicy): RequestHandler {
   return (req, res, next) => {
-    (res.locals as Locals).persistedDocument = resolve(req, policy);
+    edgeLocals(res).persistedDocument = resolve(req, policy);
     next();
   };
-}
-
-function callerOf(res: Response): Caller | undefined {
-  return (res.locals as Locals).caller;
 }
 
 /**
@@ -142,7 +128,7 @@ function callerOf(res: Response): Caller | undefined {
  */
 export function enforcePersistedDocuments(policy: PersistedDocumentPolicy): RequestHandler {
   return (req, res, next) => {
-    const resolution = (res.locals as Locals).persistedDocument ?? { kind: "none" };
+    const resolution = edgeLocals(res).persistedDocument ?? { kind: "none" };
     if (resolution.kind === "unknown") {
       // HTTP 200 as Apollo Server answers it, so that APQ clients retry with the full document.
       res.setHeader("cache-control", "private, no-cache, must-revalidate");
@@ -158,7 +144,7 @@ export function enforcePersistedDocuments(policy: PersistedDocumentPolicy): Requ
       next();
       return;
     }
-    const caller = callerOf(res);
+    const caller = edgeLocals(res).caller;
     if (caller !== undefined && hasScope(caller, Scope.GatewayDebug)) {
       next();
       return;

@@ -111,18 +111,18 @@ export function auditPlugin(schema: GraphQLSchema, logger: Logger): ApolloServer
 
 /**
  * A mutation refused at the HTTP edge (no valid token, over the caller's rate) is an attempt too: its
- * document is read just far enough to name the mutations, with the parser's token limit.
+ * document is read just far enough to name the mutations, within the gateway's token limit.
  */
 export function auditRefusedAtEdge(
   logger: Logger,
   body: unknown,
-  refusal: { requestId: string; caller: Caller | null; outcome: string },
+  refusal: { requestId: string; caller: Caller | null; outcome: string; maxTokens: number },
 ): void {
   const query = (body as { query?: unknown } | null)?.query;
   if (typeof query !== "string" || !/\bmutation\b/.test(query)) return;
   let document: DocumentNode;
   try {
-    document = parse(query, { maxTokens: 5000, noLocation: true });
+    document = parse(query, { maxTokens: refusal.maxTokens, noLocation: true });
   } catch {
     return;
   }

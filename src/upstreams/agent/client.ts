@@ -44,7 +44,9 @@ export interface AgentClientConfig {
   instrument?: CallInstrument;
 }
 
-type AgentEndpoint = "customer.list" | "addUser" | "updatePwd" | "changeStatus";
+/** The logical endpoints of this upstream, as metrics, logs and traces name them. */
+export const AGENT_ENDPOINTS = ["customer.list", "addUser", "updatePwd", "changeStatus"] as const;
+type AgentEndpoint = (typeof AGENT_ENDPOINTS)[number];
 
 /**
  * HTTP client of the Agent Customer API. Every failure is an UpstreamError (src/upstreams/errors.ts)

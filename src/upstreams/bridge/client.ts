@@ -78,6 +78,8 @@ export interface BridgeClientConfig {
 }
 
 const PAGE_ENDPOINT = "customer.page";
+/** The logical endpoints of this upstream, as metrics, logs and traces name them. */
+export const BRIDGE_ENDPOINTS = [PAGE_ENDPOINT] as const;
 const PAGE_PATH = "/global/customer.admin.WhiteCustomerAdminApiService.page";
 /** The platform bans a key for 5 minutes at first after a 418 (bridge doc B.8). */
 const DEFAULT_BAN_MS = 5 * 60_000;
