@@ -245,9 +245,8 @@ export async function startGateway(
   await apollo.start();
   const callerRateLimit =
     config.callerRateLimitPerMinute > 0 ? CallerRateLimit.inMemory(config.callerRateLimitPerMinute) : null;
-  httpServer.on(
-    "request",
-    createHttpApp({
+  const edge = await createHttpApp(
+    {
       config,
       services,
       apollo,
@@ -260,7 +259,8 @@ export async function startGateway(
       tracer,
       persistedDocuments: { manifest, only: config.persistedDocumentsOnly },
       explorerAssetsDir: options.explorerAssetsDir ?? DEFAULT_EXPLORER_ASSETS_DIR,
-    }),
+    },
+    httpServer,
   );
   const metricsServer = config.metricsPort === null ? null : createMetricsServer(metrics);
   let address: AddressInfo;
@@ -271,12 +271,15 @@ export async function startGateway(
   } catch (error) {
     httpServer.close();
     await apollo.stop();
+    await edge.close();
     await close();
     throw error;
   }
   const stop = async () => {
     // Stops accepting connections and lets requests still in flight finish (the drain plugin).
     await apollo.stop();
+    // The edge's own plugins (nothing of theirs holds a connection: the server is closed above).
+    await edge.close();
     if (metricsServer) {
       await new Promise<void>((resolve) => {
         metricsServer.close(() => resolve());

@@ -1,4 +1,5 @@
-import express, { type RequestHandler, type Router } from "express";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance } from "fastify";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode } from "../errors/codes";
@@ -24,13 +25,6 @@ export const EXPLORER_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader("content-security-policy", EXPLORER_CSP);
-  res.setHeader("x-content-type-options", "nosniff");
-  res.setHeader("referrer-policy", "no-referrer");
-  next();
-};
-
 function page(auth: ExplorerOptions["auth"]): string {
   return `<!doctype html>
 <html lang="en">
@@ -50,34 +44,40 @@ function page(auth: ExplorerOptions["auth"]): string {
 
 /**
  * GET /explorer: GraphiQL bundled with the gateway, for developers without internet (Sandbox at
- * GET /graphql loads from Apollo's CDN). Mounted only when the explorers are on (API.md §9).
+ * GET /graphql loads from Apollo's CDN). Registered only when the explorers are on (API.md §9), as an
+ * encapsulated plugin: its security headers apply to its own routes only.
  */
-export function explorerRoutes(options: ExplorerOptions): Router {
-  const router = express.Router({ strict: true });
+export async function explorerRoutes(app: FastifyInstance, options: ExplorerOptions): Promise<void> {
   const built = existsSync(join(options.assetsDir, EXPLORER_SCRIPT));
   const html = page(options.auth);
-  router.use(securityHeaders);
-  router.get("/", (_req, res) => {
+  app.addHook("onRequest", (_request, reply, done) => {
+    reply.header("content-security-policy", EXPLORER_CSP);
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "no-referrer");
+    done();
+  });
+  app.get("/explorer", (request, reply) => {
     if (!built) {
-      sendGraphQLError(
-        res,
+      return sendGraphQLError(
+        request,
+        reply,
         503,
         ErrorCode.INTERNAL_SERVER_ERROR,
         "The explorer bundle has not been built: run `npm run build`.",
       );
-      return;
     }
-    res.setHeader("cache-control", "no-cache");
-    res.type("html").send(html);
+    return reply.header("cache-control", "no-cache").type("text/html; charset=utf-8").send(html);
   });
   // Unhashed file names, so each load revalidates (ETag) instead of trusting a stale cached bundle.
-  router.use(
-    "/assets",
-    express.static(options.assetsDir, {
-      index: false,
-      fallthrough: true,
-      setHeaders: (res) => res.setHeader("cache-control", "no-cache"),
-    }),
-  );
-  return router;
+  // A file that is not there falls through to the gateway's JSON 404.
+  await app.register(fastifyStatic, {
+    root: options.assetsDir,
+    prefix: "/explorer/assets/",
+    index: false,
+    list: false,
+    wildcard: true,
+    cacheControl: false,
+    decorateReply: false,
+    setHeaders: (res) => res.setHeader("cache-control", "no-cache"),
+  });
 }

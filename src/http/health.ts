@@ -1,4 +1,4 @@
-import type { Express } from "express";
+import type { FastifyInstance } from "fastify";
 import type { UpstreamHealth } from "../observability/health";
 import type { Lifecycle } from "./lifecycle";
 
@@ -7,15 +7,14 @@ import type { Lifecycle } from "./lifecycle";
  * moment of shutdown; the upstreams' states are for people — an upstream outage never fails readiness,
  * or every replica would leave the load balancer at once.
  */
-export function healthRoutes(app: Express, lifecycle: Lifecycle, upstreams: UpstreamHealth): void {
-  // Routes of the app itself, not a nested Router: every GraphQL request would pass through one.
-  app.get("/health/live", (_req, res) => {
-    res.status(200).json({ status: "ok" });
+export function healthRoutes(app: FastifyInstance, lifecycle: Lifecycle, upstreams: UpstreamHealth): void {
+  app.get("/health/live", (_request, reply) => {
+    void reply.code(200).send({ status: "ok" });
   });
-  app.get("/health/ready", (_req, res) => {
+  app.get("/health/ready", (_request, reply) => {
     const draining = lifecycle.isDraining;
-    res
-      .status(draining ? 503 : 200)
-      .json({ status: draining ? "shutting_down" : "ready", upstreams: upstreams.snapshot() });
+    void reply
+      .code(draining ? 503 : 200)
+      .send({ status: draining ? "shutting_down" : "ready", upstreams: upstreams.snapshot() });
   });
 }

@@ -1,15 +1,13 @@
 import type { Span } from "@opentelemetry/api";
-import type { Response } from "express";
+import type { FastifyRequest } from "fastify";
 import type { Caller } from "../auth/scopes";
 import type { RequestRecord } from "../observability/request-record";
 
 /**
- * What the edge's steps leave for the steps after them, on `res.locals`: one shape for all of them,
+ * What the edge's steps leave for the steps after them, on `request.edge`: one shape for all of them,
  * each field filled by the step named.
  */
 export interface EdgeLocals {
-  /** Every request: the request-id step, first of all. */
-  requestId: string;
   /** /graphql requests: the observing step (src/http/observe.ts). */
   record?: RequestRecord;
   /** With tracing on: the request's SERVER span (src/http/observe.ts). */
@@ -28,6 +26,14 @@ export type PersistedDocumentResolution =
   /** An id no store knows: PERSISTED_QUERY_NOT_FOUND once the caller is established. */
   | { kind: "unknown" };
 
-export function edgeLocals(res: Response): EdgeLocals {
-  return res.locals as EdgeLocals;
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Filled by the edge's steps (src/http/app.ts registers it; each request gets its own object). */
+    edge: EdgeLocals;
+  }
+}
+
+/** The request's edge state; the request id itself is Fastify's `request.id` (src/http/app.ts). */
+export function edgeLocals(request: FastifyRequest): EdgeLocals {
+  return request.edge;
 }

@@ -1,10 +1,11 @@
 import { context, propagation, SpanKind, trace, type Tracer } from "@opentelemetry/api";
-import type { RequestHandler } from "express";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import type { Logger } from "../logger";
 import type { GatewayMetrics } from "../observability/metrics";
 import { newRequestRecord } from "../observability/request-record";
 import type { Lifecycle } from "./lifecycle";
-import { edgeLocals } from "./locals";
+
+type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 /**
  * One `info` record and the request metrics per GraphQL request, whatever became of it (answered,
@@ -15,17 +16,18 @@ export function observeRequests(deps: {
   logger: Logger;
   metrics: GatewayMetrics;
   lifecycle: Lifecycle;
-}): RequestHandler {
-  return (_req, res, next) => {
+}): Hook {
+  return (request, reply, done) => {
     const started = performance.now();
     const record = newRequestRecord();
-    edgeLocals(res).record = record;
+    request.edge.record = record;
     deps.lifecycle.requestStarted();
-    if (deps.lifecycle.isDraining) res.setHeader("connection", "close");
-    let done = false;
+    if (deps.lifecycle.isDraining) reply.header("connection", "close");
+    const res = reply.raw;
+    let finished = false;
     const finish = () => {
-      if (done) return;
-      done = true;
+      if (finished) return;
+      finished = true;
       deps.lifecycle.requestEnded();
       const seconds = (performance.now() - started) / 1000;
       const operationType = record.operationType ?? "unknown";
@@ -34,7 +36,7 @@ export function observeRequests(deps: {
         : (record.errorCodes[0] ?? (res.statusCode >= 400 ? "error" : "ok"));
       deps.metrics.requests.inc({ operation_type: operationType, outcome });
       deps.metrics.requestDuration.observe({ operation_type: operationType }, seconds);
-      const { span, requestId, caller } = edgeLocals(res);
+      const { span, caller } = request.edge;
       if (span) {
         span.updateName(
           record.operationType ? `${record.operationType} ${record.operationName ?? "anonymous"}` : "graphql",
@@ -42,12 +44,12 @@ export function observeRequests(deps: {
         if (record.operationType) span.setAttribute("graphql.operation.type", record.operationType);
         if (record.operationName) span.setAttribute("graphql.operation.name", record.operationName);
         span.setAttribute("http.response.status_code", res.statusCode);
-        span.setAttribute("gateway.request_id", requestId);
+        span.setAttribute("gateway.request_id", request.id);
         span.end();
       }
       deps.logger.info(
         {
-          requestId,
+          requestId: request.id,
           traceId: span?.spanContext().traceId,
           operationName: record.operationName,
           operationType: record.operationType,
@@ -63,25 +65,25 @@ export function observeRequests(deps: {
     };
     res.once("finish", finish);
     res.once("close", finish);
-    next();
+    done();
   };
 }
 
 /**
  * Continues an incoming W3C `traceparent` with one SERVER span per GraphQL request, made the active
- * context for everything after it (so upstream spans are its children). Mounted after the body parser:
- * a stream's callbacks would otherwise run outside the span's context.
+ * context for everything after it (so upstream spans are its children). Runs once the body is parsed:
+ * the body stream's callbacks would otherwise run outside the span's context.
  */
-export function traceContext(tracer: Tracer | null): RequestHandler {
-  if (tracer === null) return (_req, _res, next) => next();
-  return (req, res, next) => {
-    const parent = propagation.extract(context.active(), req.headers);
+export function traceContext(tracer: Tracer | null): Hook | null {
+  if (tracer === null) return null;
+  return (request, _reply, done) => {
+    const parent = propagation.extract(context.active(), request.headers);
     const span = tracer.startSpan(
       "graphql",
-      { kind: SpanKind.SERVER, attributes: { "http.request.method": req.method } },
+      { kind: SpanKind.SERVER, attributes: { "http.request.method": request.method } },
       parent,
     );
-    edgeLocals(res).span = span;
-    context.with(trace.setSpan(parent, span), next);
+    request.edge.span = span;
+    context.with(trace.setSpan(parent, span), done);
   };
 }

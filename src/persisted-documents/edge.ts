@@ -1,12 +1,14 @@
-import type { Request, RequestHandler } from "express";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import { hasScope, Scope } from "../auth/scopes";
 import { ErrorCode } from "../errors/codes";
 import { sendGraphQLError } from "../http/json-errors";
-import { edgeLocals, type PersistedDocumentResolution } from "../http/locals";
+import type { PersistedDocumentResolution } from "../http/locals";
 import type { PersistedDocuments } from "./manifest";
 
 /** What the request's id (if any) resolved to; decided before authentication, acted on after it. */
 type Resolution = PersistedDocumentResolution;
+
+type EdgeHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 export interface PersistedDocumentPolicy {
   manifest: PersistedDocuments;
@@ -29,7 +31,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function paramsOf(req: Request): Params {
+function paramsOf(req: FastifyRequest): Params {
   if (req.method === "POST") {
     const body: unknown = req.body;
     if (!isObject(body)) return { query: undefined, documentId: undefined, extensions: null };
@@ -62,7 +64,7 @@ function apqHashOf(extensions: Record<string, unknown> | null): string | undefin
  * Makes `document` the request's query and removes the ids, so that Apollo runs it as if it had been
  * sent in full (its own APQ would otherwise check the id against a hash of the text, or look it up).
  */
-function replaceWithDocument(req: Request, document: string | undefined): void {
+function replaceWithDocument(req: FastifyRequest, document: string | undefined): void {
   if (req.method === "POST") {
     const body = req.body as Record<string, unknown>;
     if (document !== undefined) body.query = document;
@@ -73,7 +75,7 @@ function replaceWithDocument(req: Request, document: string | undefined): void {
     }
     return;
   }
-  // GET: Apollo reads the query string from req.url, so the URL itself is rewritten.
+  // GET: Apollo reads the query string from the URL, so the URL itself is rewritten.
   const [path, search = ""] = req.url.split("?", 2);
   const params = new URLSearchParams(search);
   if (document !== undefined) params.set("query", document);
@@ -87,10 +89,10 @@ function replaceWithDocument(req: Request, document: string | undefined): void {
       // Left as sent: Apollo refuses it.
     }
   }
-  req.url = `${path}?${params.toString()}`;
+  req.raw.url = `${path}?${params.toString()}`;
 }
 
-function resolve(req: Request, policy: PersistedDocumentPolicy): Resolution {
+function resolve(req: FastifyRequest, policy: PersistedDocumentPolicy): Resolution {
   const { query, documentId, extensions } = paramsOf(req);
   const apqHash = apqHashOf(extensions);
   const id = typeof documentId === "string" ? documentId : apqHash;
@@ -114,9 +116,9 @@ function resolve(req: Request, policy: PersistedDocumentPolicy): Resolution {
  * Runs before authentication: turns a `documentId` or APQ hash into the manifest's document, so that
  * everything after it (the audit of refused mutations, Apollo) sees the operation as if sent in full.
  */
-export function resolvePersistedDocument(policy: PersistedDocumentPolicy): RequestHandler {
-  return (req, res, next) => {
-    edgeLocals(res).persistedDocument = resolve(req, policy);
+export function resolvePersistedDocument(policy: PersistedDocumentPolicy): EdgeHook {
+  return (req, _reply, next) => {
+    req.edge.persistedDocument = resolve(req, policy);
     next();
   };
 }
@@ -126,14 +128,15 @@ export function resolvePersistedDocument(policy: PersistedDocumentPolicy): Reque
  * before Apollo parses anything, every document that is not the manifest's (API.md §9). Callers
  * holding gateway:debug may send any document, so that an operator can still investigate production.
  */
-export function enforcePersistedDocuments(policy: PersistedDocumentPolicy): RequestHandler {
-  return (req, res, next) => {
-    const resolution = edgeLocals(res).persistedDocument ?? { kind: "none" };
+export function enforcePersistedDocuments(policy: PersistedDocumentPolicy): EdgeHook {
+  return (req, reply, next) => {
+    const resolution = req.edge.persistedDocument ?? { kind: "none" };
     if (resolution.kind === "unknown") {
       // HTTP 200 as Apollo Server answers it, so that APQ clients retry with the full document.
-      res.setHeader("cache-control", "private, no-cache, must-revalidate");
+      reply.header("cache-control", "private, no-cache, must-revalidate");
       sendGraphQLError(
-        res,
+        req,
+        reply,
         200,
         ErrorCode.PERSISTED_QUERY_NOT_FOUND,
         "No persisted document has this id: send the full document, or deploy the app's current manifest.",
@@ -144,7 +147,7 @@ export function enforcePersistedDocuments(policy: PersistedDocumentPolicy): Requ
       next();
       return;
     }
-    const caller = edgeLocals(res).caller;
+    const caller = req.edge.caller;
     if (caller !== undefined && hasScope(caller, Scope.GatewayDebug)) {
       next();
       return;
@@ -157,7 +160,8 @@ export function enforcePersistedDocuments(policy: PersistedDocumentPolicy): Requ
       return;
     }
     sendGraphQLError(
-      res,
+      req,
+      reply,
       400,
       ErrorCode.PERSISTED_QUERY_NOT_ALLOWED,
       "This gateway runs only its trusted documents: send the documentId of an operation from the app's persisted-documents manifest.",

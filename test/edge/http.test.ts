@@ -57,7 +57,7 @@ describe("the HTTP edge", () => {
     expect(answer.headers.get("x-request-id")).toBe("edge-test-1");
     expect(stack.logText()).not.toContain("forged record");
     const line = stack.logs().find((r) => r.requestId === "edge-test-1");
-    expect(line).toMatchObject({ refused: "entity.parse.failed", status: 400 });
+    expect(line).toMatchObject({ refused: "body.invalid_json", status: 400 });
   });
 
   it("refuses a body over GATEWAY_MAX_BODY_BYTES with 413", async () => {

@@ -76,7 +76,7 @@ describe("operations: logs and metrics", () => {
     });
     const records = stack.logs().filter((r) => r.requestId === "ops-log-2");
     expect(records).toEqual([
-      expect.objectContaining({ status: 400, errorCodes: ["BAD_REQUEST"], refused: "entity.parse.failed" }),
+      expect.objectContaining({ status: 400, errorCodes: ["BAD_REQUEST"], refused: "body.invalid_json" }),
     ]);
   });
 
