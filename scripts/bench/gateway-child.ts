@@ -5,6 +5,7 @@
  * GATEWAY_PLANNING, ...), exactly as a deployment would be; listens on a free port.
  */
 import "reflect-metadata";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { loadConfig } from "../../src/config";
 import { startGateway } from "../../src/server";
 import type { ChildMessage, ParentMessage } from "./protocol";
@@ -28,10 +29,19 @@ async function main(): Promise<void> {
   const gateway = await startGateway(config, { agent: config.agent, bridge: config.bridge }, 0);
   const sampler = setInterval(peakRss, 50);
   sampler.unref();
+  // The longest synchronous stretches: the delay of a 5 ms timer, sampled by libuv, reset per report.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
 
   process.on("message", (message: ParentMessage) => {
     if (message.type === "stats") {
-      send({ type: "stats", peakRssBytes: peakRss() });
+      const ms = (ns: number) => ns / 1e6;
+      send({
+        type: "stats",
+        peakRssBytes: peakRss(),
+        eventLoop: { p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max) },
+      });
+      loop.reset();
     } else if (message.type === "stop") {
       clearInterval(sampler);
       // Planning-off runs may leave upstream work in flight: do not wait for it past a moment.

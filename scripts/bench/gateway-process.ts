@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ChildMessage, ParentMessage } from "./protocol";
+import type { ChildMessage, EventLoopDelay, ParentMessage } from "./protocol";
 
 /** The compiled child entry: next to this file when running from dist/, else the repo's dist/. */
 function childScript(): string {
@@ -73,15 +73,15 @@ export class GatewayProcess {
     this.child.send(message);
   }
 
-  /** The child's peak RSS so far, bytes. */
-  peakRss(): Promise<number> {
+  /** The child's peak RSS so far (bytes), and its event-loop delay since the previous call. */
+  stats(): Promise<{ peakRssBytes: number; eventLoop: EventLoopDelay }> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("the gateway did not report its memory")), 5000);
       const onMessage = (message: ChildMessage) => {
         if (message.type !== "stats") return;
         clearTimeout(timer);
         this.child.off("message", onMessage);
-        resolve(message.peakRssBytes);
+        resolve({ peakRssBytes: message.peakRssBytes, eventLoop: message.eventLoop });
       };
       this.child.on("message", onMessage);
       this.send({ type: "stats" });

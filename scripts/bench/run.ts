@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config";
 import { startSimulators, upstreamEnv } from "../../src/simulators";
 import type { Simulators } from "../../src/simulators";
 import { GatewayProcess } from "./gateway-process";
+import type { EventLoopDelay } from "./protocol";
 import { errorCodesOf, httpRequest, postGraphQL, type GatewayDebug } from "./http";
 import { canonicalWorkloads, type Calls, type Workload } from "./workloads";
 
@@ -35,6 +36,8 @@ export interface BenchOptions {
   only?: string[];
   /** Extra Node flags for the gateway process (e.g. --cpu-prof). */
   gatewayNodeArgs?: string[];
+  /** Also run every workload in sequence on one gateway process per mode (memory, event loop). */
+  sequence?: boolean;
   /** Extra gateway environment (e.g. GATEWAY_TRAFFIC_MAX_AGE_MS). */
   gatewayEnv?: Record<string, string>;
   /** Progress lines (default: none). */
@@ -93,6 +96,8 @@ export interface ModeResult {
     errorCodes: Record<string, number>;
   };
   peakRssBytes: number;
+  /** Event-loop delay of the gateway over the cold and load phases. */
+  eventLoop: EventLoopDelay;
   bridge429: number;
   bridge418: number;
 }
@@ -117,6 +122,16 @@ export interface LatencyProbe {
   callsPerQuery: Calls;
 }
 
+/** One gateway process serving every workload (cold phase, then load) one after another. */
+export interface SequenceResult {
+  mode: Mode;
+  workloads: string[];
+  peakRssBytes: number;
+  eventLoop: EventLoopDelay;
+  errors: number;
+  requests: number;
+}
+
 export interface BenchReport {
   machine: {
     cpu: string;
@@ -133,6 +148,7 @@ export interface BenchReport {
   simulatorBridgeLimitPerMin: number;
   workloads: WorkloadResult[];
   probe: LatencyProbe | null;
+  sequences: SequenceResult[];
   startedAt: string;
   totalSec: number;
 }
@@ -314,6 +330,45 @@ async function latencyProbe(
   };
 }
 
+/**
+ * Memory and event loop over a whole day's mix: one gateway process serves every workload, cold phase then
+ * load, one after another, so that every cache and index the workloads build is held at once.
+ */
+async function sequencePhase(
+  env: Environment,
+  workloads: Workload[],
+  mode: Mode,
+  options: BenchOptions,
+): Promise<SequenceResult> {
+  env.sims.bridge.resetRateLimit();
+  const gateway = await GatewayProcess.start(
+    { ...env.gatewayEnv, GATEWAY_PLANNING: mode === "planning" ? "on" : "off" },
+    options.gatewayNodeArgs,
+  );
+  try {
+    await gateway.stats();
+    let errors = 0;
+    let requests = 0;
+    let worst: EventLoopDelay = { p99Ms: 0, maxMs: 0 };
+    for (const workload of workloads) {
+      const coldStartedAt = performance.now();
+      const cold = await coldPhase(env, gateway, workload);
+      const load = await loadPhase(env, gateway, workload, options, coldStartedAt);
+      errors += Object.values(cold.errorCodes).reduce((a, b) => a + b, 0) + load.errors;
+      requests += workload.cold.length + load.requests;
+      const { eventLoop } = await gateway.stats();
+      worst = {
+        p99Ms: Math.max(worst.p99Ms, eventLoop.p99Ms),
+        maxMs: Math.max(worst.maxMs, eventLoop.maxMs),
+      };
+    }
+    const { peakRssBytes } = await gateway.stats();
+    return { mode, workloads: workloads.map((w) => w.id), peakRssBytes, eventLoop: worst, errors, requests };
+  } finally {
+    await gateway.stop();
+  }
+}
+
 export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchReport> {
   const options: BenchOptions = { ...DEFAULT_OPTIONS, ...partial };
   const log = options.log ?? (() => undefined);
@@ -339,6 +394,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   }).filter((w) => options.only === undefined || options.only.includes(w.id));
 
   const results: WorkloadResult[] = [];
+  const sequences: SequenceResult[] = [];
   let probe: LatencyProbe | null = null;
   try {
     for (const workload of workloads) {
@@ -355,6 +411,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
           options.gatewayNodeArgs,
         );
         try {
+          // Start-up's own long stretches (schema building) are not the read path's.
+          await gateway.stats();
           const coldStartedAt = performance.now();
           const cold = await coldPhase(env, gateway, workload);
           log(
@@ -367,13 +425,14 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
             probe = await latencyProbe(env, gateway, workload, options.probeRequests);
             log(`  probe: +${probe.addedP50.toFixed(2)} ms over the upstream p50`);
           }
-          const peakRssBytes = await gateway.peakRss();
+          const { peakRssBytes, eventLoop } = await gateway.stats();
           const stats = sims.bridge.rateLimitStats;
           modes.push({
             mode,
             cold,
             load,
             peakRssBytes,
+            eventLoop,
             bridge429: stats.tooMany429,
             bridge418: stats.banned418,
           });
@@ -389,6 +448,17 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         coldRequests: workload.cold.length,
         modes,
       });
+    }
+    if (options.sequence ?? options.only === undefined) {
+      for (const mode of options.modes ?? (["planning", "baseline"] as const)) {
+        log(`all workloads in sequence / ${mode}: one gateway`);
+        sequences.push(await sequencePhase(env, workloads, mode, options));
+        const last = sequences[sequences.length - 1];
+        if (last)
+          log(
+            `  peak RSS ${(last.peakRssBytes / 1024 ** 2).toFixed(0)} MB, loop max ${last.eventLoop.maxMs.toFixed(1)} ms`,
+          );
+      }
     }
   } finally {
     agent.destroy();
@@ -419,6 +489,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     simulatorBridgeLimitPerMin: sims.bridge.rateLimitPerMinute,
     workloads: results,
     probe,
+    sequences,
     startedAt,
     totalSec: (performance.now() - started) / 1000,
   };
