@@ -56,6 +56,11 @@ export interface GatewayConfig {
   metricsPort: number | null;
   /** How long SIGTERM waits for requests in flight, ms. */
   shutdownGraceMs: number;
+  /**
+   * REDIS_URL: the state replicas share (API.md §8); null: it lives in this process. May carry a password
+   * (redis://:secret@host:6379/0), which is registered as a secret and never logged.
+   */
+  redisUrl: string | null;
   /** OpenTelemetry traces over OTLP/HTTP, per the standard OTEL_* variables; null: off (and free). */
   tracing: { serviceName: string } | null;
   /** Null: the embedded agent simulator serves (only when no upstream is configured at all). */
@@ -157,6 +162,26 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (TRUE.has(value)) return true;
   if (FALSE.has(value)) return false;
   throw new ConfigError(name, `must be one of 1/0, true/false, yes/no, on/off, got "${value}"`);
+}
+
+/** redis:// or rediss:// (TLS), with an optional password and database number. */
+function redisUrl(env: Env): string | null {
+  const value = text(env, "REDIS_URL");
+  if (value === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError("REDIS_URL", "must be a redis:// or rediss:// URL, e.g. redis://localhost:6379");
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new ConfigError("REDIS_URL", "must be a redis:// or rediss:// URL, e.g. redis://localhost:6379");
+  }
+  if (!parsed.hostname) throw new ConfigError("REDIS_URL", "must name a host");
+  const db = parsed.pathname.replace(/^\//, "");
+  if (db !== "" && !/^\d{1,2}$/.test(db))
+    throw new ConfigError("REDIS_URL", "must name a database 0-15 as its path");
+  return value;
 }
 
 function url(env: Env, name: string): string | undefined {
@@ -380,6 +405,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     metricsPort: metricsPort(env),
     shutdownGraceMs: integer(env, "GATEWAY_SHUTDOWN_GRACE_MS", 10000, 0, 600000),
     tracing: tracing(env),
+    redisUrl: redisUrl(env),
     agent,
     bridge,
     linkField: link,

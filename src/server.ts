@@ -24,6 +24,8 @@ import { errorLogPlugin } from "./plugins/error-log";
 import { requestRecordPlugin } from "./plugins/request-record";
 import type { CallInstrument } from "./upstreams/instrument";
 import { createHttpApp } from "./http/app";
+import { RedisApqCache } from "./replicas/apq-cache";
+import { SharedStore } from "./replicas/redis";
 import { logger, registerSecrets, type Logger } from "./logger";
 import { PersistedDocuments } from "./persisted-documents/manifest";
 import { auditPlugin } from "./plugins/audit";
@@ -192,7 +194,16 @@ export async function startGateway(
     );
   }
   const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
-  const health = new UpstreamHealth(() => limiter.isBlocked() || limiter.available() === 0);
+  // With REDIS_URL, what replicas share (API.md §8); without it, everything stays in this process.
+  const store = config.redisUrl === null ? null : new SharedStore(config.redisUrl, log);
+  // The first requests should already share; a Redis that is not there delays the start by 2 s at most.
+  if (store !== null && (await store.whenReady(2000)) === "unavailable") {
+    log.warn("Redis is not reachable at start: this replica uses its own state until it connects");
+  }
+  const health = new UpstreamHealth(
+    () => limiter.isBlocked() || limiter.available() === 0,
+    store === null ? null : () => store.state,
+  );
   const metrics = new GatewayMetrics();
   const tracer = options.tracer ?? null;
   const instrument = createCallInstrument({ metrics, health, logger: log, tracer });
@@ -221,7 +232,11 @@ export async function startGateway(
     // The explorers need introspection: GATEWAY_EXPLORER=1 turns both on in production.
     introspection: !config.production || config.explorer,
     // With only trusted documents, Apollo's own APQ cache would be a way to register others.
-    persistedQueries: config.persistedDocumentsOnly ? false : undefined,
+    persistedQueries: config.persistedDocumentsOnly
+      ? false
+      : store === null
+        ? undefined
+        : { cache: new RedisApqCache(store) },
     plugins: [
       // Sandbox (from Apollo's CDN) only where the explorers are on; otherwise GET /graphql from a
       // browser is a JSON answer like any other request.
@@ -244,7 +259,11 @@ export async function startGateway(
   });
   await apollo.start();
   const callerRateLimit =
-    config.callerRateLimitPerMinute > 0 ? CallerRateLimit.inMemory(config.callerRateLimitPerMinute) : null;
+    config.callerRateLimitPerMinute <= 0
+      ? null
+      : store === null
+        ? CallerRateLimit.inMemory(config.callerRateLimitPerMinute)
+        : CallerRateLimit.shared(store, config.callerRateLimitPerMinute);
   const edge = await createHttpApp(
     {
       config,
@@ -273,6 +292,7 @@ export async function startGateway(
     await apollo.stop();
     await edge.close();
     await close();
+    await store?.close();
     throw error;
   }
   const stop = async () => {
@@ -287,6 +307,7 @@ export async function startGateway(
       });
     }
     await close();
+    await store?.close();
   };
   return {
     url: `http://localhost:${address.port}/graphql`,

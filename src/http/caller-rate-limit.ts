@@ -1,5 +1,11 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
 import type { Caller } from "../auth/scopes";
+import type { SharedStore } from "../replicas/redis";
 
 /**
  * GraphQL requests a minute per caller (API.md §4): by `sub`, or by client address without one. The
@@ -11,6 +17,24 @@ export class CallerRateLimit {
 
   static inMemory(perMinute: number): CallerRateLimit {
     return new CallerRateLimit(new RateLimiterMemory({ points: perMinute, duration: 60 }));
+  }
+
+  /**
+   * One count per caller across every replica (API.md §8). While Redis cannot be reached, each replica
+   * counts alone in memory (rate-limiter-flexible's insurance limiter): a caller may then get up to the
+   * limit from each replica, never an error.
+   */
+  static shared(store: SharedStore, perMinute: number): CallerRateLimit {
+    return new CallerRateLimit(
+      new RateLimiterRedis({
+        storeClient: store.client,
+        keyPrefix: "gateway:caller",
+        points: perMinute,
+        duration: 60,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ points: perMinute, duration: 60 }),
+      }),
+    );
   }
 
   static keyOf(caller: Caller): string {

@@ -1,3 +1,4 @@
+import type { SharedStoreState } from "../replicas/redis";
 import type { UpstreamErrorKind, UpstreamName } from "../upstreams/errors";
 
 export type UpstreamState = "ok" | "circuit_open" | "rate_limited" | "auth_failed";
@@ -10,7 +11,16 @@ export type UpstreamState = "ok" | "circuit_open" | "rate_limited" | "auth_faile
 export class UpstreamHealth {
   private readonly last = new Map<UpstreamName, "ok" | UpstreamErrorKind>();
 
-  constructor(private readonly bridgeGateClosed: () => boolean) {}
+  constructor(
+    private readonly bridgeGateClosed: () => boolean,
+    /** null: no REDIS_URL (nothing shared, nothing to report). */
+    private readonly redisState: (() => SharedStoreState) | null = null,
+  ) {}
+
+  /** The shared store's state for readiness (API.md §8); undefined without REDIS_URL. */
+  redis(): SharedStoreState | undefined {
+    return this.redisState?.();
+  }
 
   record(upstream: UpstreamName, outcome: "ok" | UpstreamErrorKind): void {
     this.last.set(upstream, outcome);

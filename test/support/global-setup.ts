@@ -1,7 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { ensureRedisServer } from "./redis";
 
-/** Builds dist/ once per jest run: the process tests start the gateway the way `npm start` does. */
+/**
+ * Once per jest run: builds dist/ (the process tests start the gateway the way `npm start` does) and
+ * installs redis-server when it is missing (the replica tests start real ones).
+ */
 export default function globalSetup(): void {
   const root = join(__dirname, "..", "..");
   execFileSync(
@@ -12,4 +16,5 @@ export default function globalSetup(): void {
       stdio: "inherit",
     },
   );
+  ensureRedisServer();
 }
