@@ -22,7 +22,8 @@ const USAGE =
   "Usage: npm run bench -- [--latency-ms MS] [--agent-customers N] [--bridge-profiles N]\n" +
   "  [--duration S | --requests N] [--connections N] [--burst N] [--only id,id] [--quick] [--out DIR]\n" +
   '  [--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]\n' +
-  "Workload ids: traffic-page, profile-page, twenty-names, profiles-customers, customer-by-id.";
+  "Workload ids: traffic-page, profile-page, twenty-names, profiles-customers, customer-by-id, decode\n" +
+  "  (decode: the in-process decoding cost of one full upstream page).";
 
 function parseOptions(argv: string[]): { options: BenchOptions; outDir: string } | null {
   const { values } = parseArgs({

@@ -1,4 +1,5 @@
 /** The bench report as Markdown: the table, the targets of issue §6 met or missed, and the evidence. */
+import { DECODE_RATIO_TARGET, DECODE_STALL_TARGET_MS, renderDecodeMarkdown } from "./decode";
 import type { BenchReport, ModeResult, WorkloadResult } from "./run";
 import type { Calls } from "./workloads";
 
@@ -173,6 +174,22 @@ export function targets(report: BenchReport): Target[] {
       ),
     )} MB)`,
   });
+  const bridgePage = report.decode?.pages.find((p) => p.page.startsWith("Bridge"));
+  if (bridgePage) {
+    out.push({
+      name: `Lossless parse ≤ ${DECODE_RATIO_TARGET}× JSON.parse (${bridgePage.records}-record Bridge page)`,
+      met: bridgePage.ratio <= DECODE_RATIO_TARGET,
+      evidence:
+        `${bridgePage.losslessParseMs.toFixed(2)} ms vs ${bridgePage.jsonParseMs.toFixed(2)} ms = ` +
+        `${bridgePage.ratio.toFixed(2)}× (${(bridgePage.bytes / 1024 ** 2).toFixed(2)} MB, median)`,
+    });
+    out.push({
+      name: `One page's full decode well under ${DECODE_STALL_TARGET_MS} ms (not the event-loop target itself: one stretch of it)`,
+      met: bridgePage.decodeMs < DECODE_STALL_TARGET_MS / 2,
+      informative: true,
+      evidence: `median ${bridgePage.decodeMs.toFixed(2)} ms, longest ${bridgePage.decodeMaxMs.toFixed(2)} ms (parse, envelope and ${bridgePage.records} records)`,
+    });
+  }
   const all = report.workloads.flatMap((w) => w.modes);
   const t429 = all.reduce((s, m) => s + m.bridge429 + m.bridge418, 0);
   out.push({
@@ -230,5 +247,6 @@ export function renderMarkdown(report: BenchReport): string {
     if (!m) continue;
     lines.push(`- **${w.title}**: ${m.cold.plans.length === 0 ? "(none)" : m.cold.plans.join("; ")}`);
   }
+  if (report.decode) lines.push("", renderDecodeMarkdown(report.decode).trimEnd());
   return `${lines.join("\n")}\n`;
 }

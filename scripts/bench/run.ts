@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config";
 import { startSimulators, upstreamEnv } from "../../src/simulators";
 import type { Simulators } from "../../src/simulators";
+import { runDecodeBench, type DecodeReport } from "./decode";
 import { GatewayProcess } from "./gateway-process";
 import type { EventLoopDelay } from "./protocol";
 import { errorCodesOf, httpRequest, postGraphQL, type GatewayDebug } from "./http";
@@ -32,7 +33,7 @@ export interface BenchOptions {
   probeRequests: number;
   /** Only these modes (default: planning, then baseline). */
   modes?: Mode[];
-  /** Only these workload ids (default: all). */
+  /** Only these workload ids (default: all); `decode` is the in-process decoding measurement. */
   only?: string[];
   /** Extra Node flags for the gateway process (e.g. --cpu-prof). */
   gatewayNodeArgs?: string[];
@@ -149,6 +150,8 @@ export interface BenchReport {
   workloads: WorkloadResult[];
   probe: LatencyProbe | null;
   sequences: SequenceResult[];
+  /** Decoding cost of one full upstream page; null when left out by `only`. */
+  decode: DecodeReport | null;
   startedAt: string;
   totalSec: number;
 }
@@ -375,6 +378,9 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const loadAtStart = os.loadavg()[0] ?? 0;
+  // First, while this process has nothing else to do.
+  const decode = options.only === undefined || options.only.includes("decode") ? runDecodeBench() : null;
+  if (decode) log("decode: measured");
   const sims = await startSimulators({
     dataset: { agentCustomers: options.agentCustomers, bridgeProfiles: options.bridgeProfiles },
     latencyMs: options.latencyMs,
@@ -490,6 +496,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     workloads: results,
     probe,
     sequences,
+    decode,
     startedAt,
     totalSec: (performance.now() - started) / 1000,
   };

@@ -35,6 +35,16 @@ function intParam(value: string | null, fallback: number): number | null {
 const randomText = (length: number, alphabet: string): string =>
   Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join("");
 
+/** The answer text of a list page (also what the decode benchmark parses). */
+export function agentListText(customers: readonly SimAgentCustomer[], total: number): string {
+  const rows = customers.map(
+    (c) =>
+      `{"trafficCount":${c.trafficCount},"residualFlow":${c.residualFlow},"customerId":${c.customerId},"userName":${JSON.stringify(c.userName)}}`,
+  );
+  // Hand-built so that BigDecimal and Long values go out exactly as stored, never through a JS number.
+  return `{"msg":"操作成功","code":200,"data":{"total":${total},"rows":[${rows.join(",")}],"code":200,"msg":"查询成功","other":null}}`;
+}
+
 class AgentSim implements AgentSimulator {
   listBaseUrl = "";
   adminBaseUrl = "";
@@ -155,15 +165,7 @@ class AgentSim implements AgentSimulator {
     const pages = Math.max(1, Math.ceil(matching.length / size));
     // PageHelper "reasonable" mode: past the last page answers the last page again.
     const page = Math.min(Math.max(pageNum, 1), pages);
-    const rows = matching
-      .slice((page - 1) * size, page * size)
-      .map(
-        (c) =>
-          `{"trafficCount":${c.trafficCount},"residualFlow":${c.residualFlow},"customerId":${c.customerId},"userName":${JSON.stringify(c.userName)}}`,
-      );
-    // Hand-built so that BigDecimal and Long values go out exactly as stored, never through a JS number.
-    const text = `{"msg":"操作成功","code":200,"data":{"total":${matching.length},"rows":[${rows.join(",")}],"code":200,"msg":"查询成功","other":null}}`;
-    return [text, "200"];
+    return [agentListText(matching.slice((page - 1) * size, page * size), matching.length), "200"];
   }
 
   private addUser(q: URLSearchParams): [string, string] {

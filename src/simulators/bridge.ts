@@ -262,17 +262,30 @@ class BridgeSim implements BridgeSimulator {
     const quoted = wanted === undefined ? undefined : JSON.stringify(wanted);
     const matching =
       quoted === undefined ? this.records : this.records.filter((r) => r.customerNo === quoted);
-    const records = matching.slice((current - 1) * size, current * size).map(
-      (r) =>
-        `{${Object.entries(r)
-          .map(([name, value]) => `${JSON.stringify(name)}:${value}`)
-          .join(",")}}`,
-    );
-    const trace = ex.call.trace;
-    // Hand-built: int64 ids and times go out as raw JSON numbers, exactly as stored.
-    const text = `{"bizCode":null,"code":"0","data":{"current":${current},"records":[${records.join(",")}],"size":${size},"total":${matching.length}},"fail":false,"msg":"success","msgParams":null,"ok":true,"tm":${this.now()},"trace":${jsonText(trace ?? null)}}`;
+    const text = bridgePageText(matching.slice((current - 1) * size, current * size), {
+      current,
+      size,
+      total: matching.length,
+      tm: this.now(),
+      trace: ex.call.trace,
+    });
     ex.send(200, text, "0", rate.headers);
   }
+}
+
+/** The answer text of a customer page (also what the decode benchmark parses). */
+export function bridgePageText(
+  records: readonly SimBridgeRecord[],
+  page: { current: number; size: number; total: number; tm: number; trace?: string },
+): string {
+  const items = records.map(
+    (r) =>
+      `{${Object.entries(r)
+        .map(([name, value]) => `${JSON.stringify(name)}:${value}`)
+        .join(",")}}`,
+  );
+  // Hand-built: int64 ids and times go out as raw JSON numbers, exactly as stored.
+  return `{"bizCode":null,"code":"0","data":{"current":${page.current},"records":[${items.join(",")}],"size":${page.size},"total":${page.total}},"fail":false,"msg":"success","msgParams":null,"ok":true,"tm":${page.tm},"trace":${jsonText(page.trace ?? null)}}`;
 }
 
 /** The call log keeps the body's fields as plain values (numbers as JS numbers are fine for reading). */
