@@ -290,6 +290,7 @@ export function numberText(value: unknown): string | undefined {
   return undefined;
 }
 
+const SHORT_CANONICAL_INTEGER = /^(?:0|-?[1-9]\d{0,14})$/;
 const INT64_MIN = new Big("-9223372036854775808");
 const INT64_MAX = new Big("9223372036854775807");
 
@@ -301,6 +302,8 @@ const INT64_MAX = new Big("9223372036854775807");
 export function int64Text(value: unknown): string | undefined {
   const text = numberText(value);
   if (text === undefined) return undefined;
+  // Most ids, codes and epoch-ms times: already canonical, far inside int64; no BigInt needed.
+  if (SHORT_CANONICAL_INTEGER.test(text)) return text;
   const plain = canonicalInteger(text);
   if (plain !== null) {
     return BigInt(plain) >= -(2n ** 63n) && BigInt(plain) < 2n ** 63n ? plain : undefined;
