@@ -38,6 +38,13 @@ export interface UpstreamErrorDetails {
    * connection): for a mutation the outcome is then unknown and must be read back, never retried.
    */
   ambiguous?: boolean;
+  /**
+   * True when the failure is the gateway's own, not the upstream's: the caller cancelled, or the call's
+   * deadline had passed before it was sent. It says nothing about the upstream's health (circuit breaker).
+   */
+  gatewaySide?: boolean;
+  /** True when the call was never sent because the endpoint's circuit is open (src/upstreams/breaker.ts). */
+  circuitOpen?: boolean;
 }
 
 export class UpstreamError extends Error {
@@ -49,6 +56,8 @@ export class UpstreamError extends Error {
   readonly httpStatus?: number;
   readonly retryAfterMs?: number;
   readonly ambiguous: boolean;
+  readonly gatewaySide: boolean;
+  readonly circuitOpen: boolean;
 
   constructor(message: string, details: UpstreamErrorDetails) {
     super(message);
@@ -61,6 +70,8 @@ export class UpstreamError extends Error {
     this.httpStatus = details.httpStatus;
     this.retryAfterMs = details.retryAfterMs;
     this.ambiguous = details.ambiguous ?? false;
+    this.gatewaySide = details.gatewaySide ?? false;
+    this.circuitOpen = details.circuitOpen ?? false;
   }
 }
 

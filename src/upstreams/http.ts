@@ -159,12 +159,14 @@ function networkError(
   kind: UpstreamErrorKind,
   what: string,
   maybeSent: boolean,
+  gatewaySide = false,
 ): UpstreamError {
   return new UpstreamError(`${ctx.upstream} ${ctx.endpoint}: ${what}`, {
     upstream: ctx.upstream,
     kind,
     endpoint: ctx.endpoint,
     ambiguous: ctx.mutation && maybeSent,
+    gatewaySide,
   });
 }
 
@@ -175,7 +177,7 @@ function classifyFailure(
   deadlineHit: boolean,
   callerAborted: boolean,
 ): UpstreamError {
-  if (callerAborted) return networkError(ctx, "timeout", "call cancelled by the caller", true);
+  if (callerAborted) return networkError(ctx, "timeout", "call cancelled by the caller", true, true);
   if (deadlineHit) return networkError(ctx, "timeout", "no answer before the deadline", true);
   const code = errorCode(err);
   switch (code) {
@@ -210,8 +212,8 @@ export async function sendHttp(
   ctx: HttpCallContext,
 ): Promise<HttpResponse> {
   const remaining = ctx.deadline - Date.now();
-  if (ctx.signal?.aborted) throw networkError(ctx, "timeout", "call cancelled by the caller", false);
-  if (remaining <= 0) throw networkError(ctx, "timeout", "deadline passed before sending", false);
+  if (ctx.signal?.aborted) throw networkError(ctx, "timeout", "call cancelled by the caller", false, true);
+  if (remaining <= 0) throw networkError(ctx, "timeout", "deadline passed before sending", false, true);
 
   // One abort covers connect, headers and body: per-phase timeouts alone would let a slow trickle outlive
   // the deadline.

@@ -51,6 +51,8 @@ export async function withRetries<T>(
       return await attempt(attemptNo);
     } catch (err) {
       if (!isUpstreamError(err) || attemptNo >= maxAttempts || !isTransient(err)) throw err;
+      // An open circuit stays open for seconds: waiting a backoff for it only delays the answer.
+      if (err.circuitOpen) throw err;
       if (ctx.retryable && !ctx.retryable(err)) throw err;
       if (ctx.signal?.aborted) throw err;
       const delay = Math.max(backoffDelay(attemptNo, ctx.options, ctx.random), err.retryAfterMs ?? 0);
