@@ -23,6 +23,8 @@ import { createCallInstrument } from "./observability/upstream-observer";
 import { errorLogPlugin } from "./plugins/error-log";
 import { requestRecordPlugin } from "./plugins/request-record";
 import type { CallInstrument } from "./upstreams/instrument";
+import { guardedInstrument, UpstreamCircuits, type BreakerSettings } from "./upstreams/breaker";
+import { logCircuitChange } from "./observability/circuit-log";
 import { createHttpApp } from "./http/app";
 import { RedisApqCache } from "./replicas/apq-cache";
 import { SharedStore } from "./replicas/redis";
@@ -51,6 +53,8 @@ export interface Gateway {
   metricsPort: number | null;
   services: GatewayServices;
   limiter: SlidingWindowRateLimiter;
+  /** The upstream endpoints' circuit breakers (API.md §6 "Failing upstreams"). */
+  circuits: UpstreamCircuits;
   metrics: GatewayMetrics;
   /**
    * SIGTERM: readiness turns 503 at once, requests in flight finish (up to `graceMs`), then everything
@@ -62,8 +66,8 @@ export interface Gateway {
 }
 
 const KNOWN_ENDPOINTS = [
-  ...AGENT_ENDPOINTS.map((endpoint) => ({ upstream: "agent", endpoint })),
-  ...BRIDGE_ENDPOINTS.map((endpoint) => ({ upstream: "bridge", endpoint })),
+  ...AGENT_ENDPOINTS.map((endpoint) => ({ upstream: "agent" as const, endpoint })),
+  ...BRIDGE_ENDPOINTS.map((endpoint) => ({ upstream: "bridge" as const, endpoint })),
 ];
 
 function secondsOf(ms: number | null): number | null {
@@ -82,6 +86,7 @@ function createServices(
   upstreams: UpstreamEndpoints,
   limiter: SlidingWindowRateLimiter,
   instrument: CallInstrument,
+  circuits: UpstreamCircuits,
 ) {
   registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
   const agentClient = new AgentClient({ ...upstreams.agent, instrument });
@@ -90,7 +95,11 @@ function createServices(
     instrument,
     signScheme: config.signScheme,
     recvWindowMs: config.recvWindowMs,
-    beforeCall: (info) => limiter.acquire(info.deadline, info.endpoint),
+    beforeCall: (info) => {
+      // An open circuit refuses the call before it takes a budget slot it would not use.
+      circuits.refuseIfOpen("bridge", info.endpoint);
+      return limiter.acquire(info.deadline, info.endpoint);
+    },
     onRateLimitHeaders: (info) => {
       // After a 429 no call may go out before the upstream's window frees (another call then is what
       // earns a 418 ban); after a 418, none before the ban ends.
@@ -132,6 +141,8 @@ export interface StartOptions {
   tracer?: Tracer | null;
   /** The explorer bundle to serve at /explorer; `npm run build` writes it to dist/explorer. */
   explorerAssetsDir?: string;
+  /** The circuit breakers' clock and timings (tests); default Date.now and BREAKER_SETTINGS. */
+  circuits?: { now?: () => number; settings?: Partial<BreakerSettings> };
 }
 
 /** Listens on `port` (0: a free port); a port in use is a configuration error naming `variable`. */
@@ -200,22 +211,30 @@ export async function startGateway(
   if (store !== null && (await store.whenReady(2000)) === "unavailable") {
     log.warn("Redis is not reachable at start: this replica uses its own state until it connects");
   }
+  const circuits = new UpstreamCircuits({
+    endpoints: KNOWN_ENDPOINTS,
+    ...options.circuits,
+    onChange: (change) => logCircuitChange(log, change),
+  });
   const health = new UpstreamHealth(
     () => limiter.isBlocked() || limiter.available() === 0,
     store === null ? null : () => store.state,
+    (upstream) => circuits.anyOpen(upstream),
   );
   const metrics = new GatewayMetrics();
   const tracer = options.tracer ?? null;
-  const instrument = createCallInstrument({ metrics, health, logger: log, tracer });
-  const { services, close } = createServices(config, upstreams, limiter, instrument);
+  const instrument = guardedInstrument(
+    circuits,
+    createCallInstrument({ metrics, health, logger: log, tracer }),
+  );
+  const { services, close } = createServices(config, upstreams, limiter, instrument, circuits);
   metrics.watch({
     bridgeBudgetRemaining: () => limiter.available(),
     indexAges: () => ({
       "agent.customers": secondsOf(services.agentSource.indexAgeMs()),
       "bridge.profiles": secondsOf(services.bridgeSource.indexAgeMs()),
     }),
-    // No circuit breaker yet: every endpoint's circuit is closed.
-    circuits: () => KNOWN_ENDPOINTS.map((e) => ({ ...e, open: false })),
+    circuits: () => circuits.status(),
   });
   const lifecycle = new Lifecycle();
   const schema = buildGatewaySchema();
@@ -315,6 +334,7 @@ export async function startGateway(
     metricsPort: metricsAddress?.port ?? null,
     services,
     limiter,
+    circuits,
     metrics,
     async shutdown(graceMs = config.shutdownGraceMs) {
       const drained = await lifecycle.drain(graceMs);

@@ -71,8 +71,11 @@ export function toPublicUpstreamError(error: UpstreamError): UpstreamFailureErro
   const extra: Record<string, unknown> = {};
   if (error.retryAfterMs !== undefined) extra.retryAfterSeconds = Math.ceil(error.retryAfterMs / 1000);
   if (error.upstreamCode !== undefined) extra.upstreamCode = error.upstreamCode;
+  // Not sent at all: the endpoint's circuit breaker is open (API.md §6 "Failing upstreams").
+  if (error.circuitOpen) extra.circuitOpen = true;
+  const stopped = error.circuitOpen ? "; the gateway stops calling it for a while" : "";
   return new UpstreamFailureError(
-    `${UPSTREAM_LABEL[error.upstream]} ${KIND_TO_TEXT[error.kind]} (${error.endpoint}).`,
+    `${UPSTREAM_LABEL[error.upstream]} ${KIND_TO_TEXT[error.kind]} (${error.endpoint})${stopped}.`,
     KIND_TO_CODE[error.kind],
     error.upstream,
     extra,

@@ -4,8 +4,8 @@ import type { UpstreamErrorKind, UpstreamName } from "../upstreams/errors";
 export type UpstreamState = "ok" | "circuit_open" | "rate_limited" | "auth_failed";
 
 /**
- * What operators read in /health/ready about each upstream: its last call's verdict, and for Bridge the
- * budget's gate. For people, not for the load balancer: an upstream outage never makes readiness fail
+ * What operators read in /health/ready about each upstream: its last call's verdict, its circuit
+ * breakers, and for Bridge the budget's gate. For people, not for the load balancer: an upstream outage never makes readiness fail
  * (it would take every replica out at once).
  */
 export class UpstreamHealth {
@@ -15,6 +15,8 @@ export class UpstreamHealth {
     private readonly bridgeGateClosed: () => boolean,
     /** null: no REDIS_URL (nothing shared, nothing to report). */
     private readonly redisState: (() => SharedStoreState) | null = null,
+    /** Whether a circuit breaker stops calls to (an endpoint of) the upstream. */
+    private readonly circuitOpen: (upstream: UpstreamName) => boolean = () => false,
   ) {}
 
   /** The shared store's state for readiness (API.md §8); undefined without REDIS_URL. */
@@ -29,6 +31,7 @@ export class UpstreamHealth {
   state(upstream: UpstreamName): UpstreamState {
     const last = this.last.get(upstream);
     if (last === "auth_failed") return "auth_failed";
+    if (this.circuitOpen(upstream)) return "circuit_open";
     if (upstream === "bridge" && this.bridgeGateClosed()) return "rate_limited";
     if (last === "rate_limited") return "rate_limited";
     return "ok";

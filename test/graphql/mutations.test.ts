@@ -21,6 +21,8 @@ describe("mutations", () => {
   beforeEach(() => {
     stack.resetCalls();
     stack.sims.agent.faults.clear();
+    // Each case starts on closed circuit breakers (test/graphql/circuit-breaker.test.ts tests them).
+    stack.gateway.circuits.reset();
   });
 
   it("addUser creates the customer once, returns credentials and the customer read back", async () => {
@@ -176,6 +178,8 @@ describe("mutations", () => {
     stack.sims.agent.faults.set("changeStatus", { kind: "envelope", code: "200", msg: "无效的认证令牌" }, 1);
     const auth = await stack.gql(STATUS, { id: "1", s: "ACTIVE" });
     expect(auth.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_AUTH_FAILED", upstream: "agent" });
+    // The refused token stopped the agent for a minute; the next cases need it called.
+    stack.gateway.circuits.reset();
 
     stack.sims.agent.faults.set("changeStatus", { kind: "envelope", code: "200", msg: "账号信息不完整" }, 1);
     const incomplete = await stack.gql(STATUS, { id: "1", s: "ACTIVE" });

@@ -28,6 +28,8 @@ describe("upstream failures: the right code, the other upstream's data intact, n
     stack.sims.agent.faults.clear();
     stack.sims.bridge.faults.clear();
     stack.gateway.limiter.reset();
+    // Each case on closed circuit breakers: a case's failures would otherwise stop the next case's calls.
+    stack.gateway.circuits.reset();
   });
 
   const bridgeCases: [string, Parameters<TestStack["sims"]["bridge"]["faults"]["set"]>[1], string][] = [

@@ -44,6 +44,7 @@ describe("operations: logs and metrics", () => {
   beforeEach(() => {
     stack.sims.agent.faults.clear();
     stack.sims.bridge.faults.clear();
+    stack.gateway.circuits.reset();
   });
 
   it("writes one info record per GraphQL request with the fields of API.md §6", async () => {
@@ -251,6 +252,9 @@ describe("operations: logs and metrics", () => {
     });
     stack.sims.agent.faults.clear();
     stack.gateway.services.agentSource.invalidate();
+    // The refusal stopped agent calls for a minute (test/graphql/circuit-breaker.test.ts moves a clock
+    // through that wait); here the token is simply accepted again.
+    stack.gateway.circuits.reset();
     await stack.gql(`{ customers(first: 1) { totalCount } }`);
     expect(
       ((await (await fetch(new URL("/health/ready", stack.url))).json()) as { upstreams: unknown }).upstreams,
