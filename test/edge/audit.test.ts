@@ -23,7 +23,12 @@ describe("the audit trail of account changes", () => {
     await stack.close();
     await issuer.close();
   });
-  beforeEach(() => stack.sims.agent.faults.clear());
+  beforeEach(() => {
+    stack.sims.agent.faults.clear();
+    // A refused token stops agent calls for a minute (test/graphql/circuit-breaker.test.ts): each case
+    // starts on closed circuits.
+    stack.gateway.circuits.reset();
+  });
 
   async function writer(
     sub: string,
