@@ -70,11 +70,13 @@ export function createLogger(options: { level?: string; destination?: Destinatio
 }
 
 /**
- * JSON lines on stdout, written synchronously (nothing is lost at exit); on a terminal, the same records
- * made readable by pino-pretty, in-process (a worker transport could drop the last lines at exit).
+ * JSON lines on stdout, written asynchronously: a slow log reader never stalls the event loop, records
+ * written while a write is in flight go out together, and pino flushes what is left synchronously at exit
+ * (also after a `fatal` start-up line and process.exit). On a terminal, the same records made readable by
+ * pino-pretty, in-process (a worker transport could drop the last lines at exit).
  */
 function defaultDestination(): DestinationStream {
-  if (!process.stdout.isTTY) return pino.destination({ dest: 1, sync: true });
+  if (!process.stdout.isTTY) return pino.destination({ dest: 1, sync: false });
   // Loaded only for people at a terminal; a deployment never needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pretty = require("pino-pretty") as typeof import("pino-pretty");
