@@ -18,6 +18,7 @@ import {
 } from "../http";
 import { uninstrumented, type CallInstrument } from "../instrument";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "../retry";
+import { BRIDGE_RATE, bridgeMayRetry } from "./budget";
 import { decodePageData, readEnvelope, type BridgeEnvelope } from "./decode";
 import { Semaphore } from "../concurrency";
 import { canonicalString, createSigningKey, sign, type SignableObject, type SignScheme } from "./signing";
@@ -81,8 +82,6 @@ const PAGE_ENDPOINT = "customer.page";
 /** The logical endpoints of this upstream, as metrics, logs and traces name them. */
 export const BRIDGE_ENDPOINTS = [PAGE_ENDPOINT] as const;
 const PAGE_PATH = "/global/customer.admin.WhiteCustomerAdminApiService.page";
-/** The platform bans a key for 5 minutes at first after a 418 (bridge doc B.8). */
-const DEFAULT_BAN_MS = 5 * 60_000;
 
 const AUTH_CODES = new Set(["00012001", "00012003", "00012006", "00012007", "GGATEWAY_CODE_009"]);
 /**
@@ -189,12 +188,8 @@ export class BridgeClient {
         deadline,
         signal: opts.signal,
         options: this.retry,
-        // Continuing after a 429 without a known wait is what gets the key banned (418); a WAF refusal
-        // (403) is not cured by asking again at once and would only spend the rate budget.
-        retryable: (err) =>
-          err.httpStatus !== 418 &&
-          err.httpStatus !== 403 &&
-          (err.kind !== "rate_limited" || err.retryAfterMs !== undefined),
+        // The budget's policy (budget.ts): never after 418 or a WAF 403, after 429 only with a known wait.
+        retryable: bridgeMayRetry,
       },
     );
   }
@@ -311,7 +306,7 @@ export class BridgeClient {
     if (httpStatus === 418) {
       throw this.error(endpoint, "rate_limited", "HTTP 418: API key banned for calling after 429", {
         httpStatus,
-        retryAfterMs: waitMs ?? DEFAULT_BAN_MS,
+        retryAfterMs: waitMs ?? BRIDGE_RATE.firstBanMs,
       });
     }
     if (httpStatus === 429) {
