@@ -4,6 +4,7 @@
  * an upstream configured without its credentials never starts.
  */
 import { createSigningKey } from "./upstreams/bridge/signing";
+import { parseCacheBudget, type CacheBudget } from "./upstreams/reads/page-reuse";
 
 export type SignScheme = "rsa-sha1" | "hmac-sha256";
 
@@ -94,6 +95,12 @@ export interface GatewayConfig {
   trafficMaxAgeMs: number;
   profileMaxAgeMs: number;
   /**
+   * How much of answered list pages each source keeps for reuse within its freshness bound, in records
+   * ("50000") or bytes ("64MB"); null: the upstream folder's default (agent 50000, Bridge 20000 records).
+   */
+  agentPageCache: CacheBudget | null;
+  bridgePageCache: CacheBudget | null;
+  /**
    * Serve the explorers: Sandbox at GET /graphql and the offline GraphiQL at /explorer (API.md §9); on in
    * development, off in production unless GATEWAY_EXPLORER=1. They need introspection, so in production
    * this also turns introspection on.
@@ -135,6 +142,15 @@ function text(env: Env, name: string): string | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   return trimmed === "" ? undefined : trimmed;
+}
+
+/** A page cache's budget: records ("50000", "50000 records") or bytes ("64MB", "512KiB"); 0 keeps none. */
+function cacheBudget(env: Env, name: string): CacheBudget | null {
+  const value = text(env, name);
+  if (value === undefined) return null;
+  const budget = parseCacheBudget(value);
+  if (budget === null) throw new ConfigError(name, 'must be a number of records ("50000") or bytes ("64MB")');
+  return budget;
 }
 
 function required(env: Env, name: string, because: string): string {
@@ -424,6 +440,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     planning: text(env, "GATEWAY_PLANNING") !== "off",
     trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
     profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),
+    agentPageCache: cacheBudget(env, "GATEWAY_AGENT_PAGE_CACHE"),
+    bridgePageCache: cacheBudget(env, "GATEWAY_BRIDGE_PAGE_CACHE"),
     explorer: boolean(env, "GATEWAY_EXPLORER", !production),
     persistedDocumentsFile,
     persistedDocumentsOnly,

@@ -34,10 +34,12 @@ import { auditPlugin } from "./plugins/audit";
 import { debugExtensionsPlugin } from "./plugins/debug-extensions";
 import { buildGatewaySchema } from "./schema";
 import { AGENT_ENDPOINTS, AgentClient } from "./upstreams/agent/client";
-import { AgentCustomerSource } from "./upstreams/agent/customer-source";
+import { AGENT_LIST, AgentCustomerSource } from "./upstreams/agent/customer-source";
+import { BridgeBudget } from "./upstreams/bridge/budget";
 import { BRIDGE_ENDPOINTS, BridgeClient } from "./upstreams/bridge/client";
-import { BridgeProfileSource } from "./upstreams/bridge/profile-source";
-import { SlidingWindowRateLimiter } from "./upstreams/bridge/rate-limiter";
+import { BRIDGE_PAGE, BridgeProfileSource } from "./upstreams/bridge/profile-source";
+import { systemClock, type Clock } from "./upstreams/reads/clock";
+import { naiveReads, plannedReads } from "./upstreams/reads/planner";
 
 /** Where the upstreams are: the configured ones, or the embedded simulators'. */
 export interface UpstreamEndpoints {
@@ -52,7 +54,8 @@ export interface Gateway {
   /** Port of GET /metrics, null when METRICS_PORT=off. */
   metricsPort: number | null;
   services: GatewayServices;
-  limiter: SlidingWindowRateLimiter;
+  /** The Bridge call budget (bridge/budget.ts). */
+  budget: BridgeBudget;
   /** The upstream endpoints' circuit breakers (API.md §6 "Failing upstreams"). */
   circuits: UpstreamCircuits;
   metrics: GatewayMetrics;
@@ -74,22 +77,20 @@ function secondsOf(ms: number | null): number | null {
   return ms === null ? null : ms / 1000;
 }
 
-/** The Bridge page maximum (bridge-api.md B.4); the agent list's cap is unknown, 2000 is its sibling's. */
-const BRIDGE_MAX_PAGE = 2000;
-const AGENT_MAX_PAGE = 2000;
-/** Bridge's rate window and its first ban (bridge-api.md B.8), when an answer does not say. */
-const RATE_WINDOW_MS = 60_000;
-const BAN_MS = 5 * 60_000;
-
 function createServices(
   config: GatewayConfig,
   upstreams: UpstreamEndpoints,
-  limiter: SlidingWindowRateLimiter,
+  budget: BridgeBudget,
   instrument: CallInstrument,
   circuits: UpstreamCircuits,
+  clock: Clock,
 ) {
   registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
-  const agentClient = new AgentClient({ ...upstreams.agent, instrument });
+  const agentClient = new AgentClient({
+    ...upstreams.agent,
+    instrument,
+    pool: { connections: AGENT_LIST.connections },
+  });
   const bridgeClient = new BridgeClient({
     ...upstreams.bridge,
     instrument,
@@ -98,32 +99,28 @@ function createServices(
     beforeCall: (info) => {
       // An open circuit refuses the call before it takes a budget slot it would not use.
       circuits.refuseIfOpen("bridge", info.endpoint);
-      return limiter.acquire(info.deadline, info.endpoint);
+      return budget.acquire(info.deadline, info.endpoint, info.signal);
     },
-    onRateLimitHeaders: (info) => {
-      // After a 429 no call may go out before the upstream's window frees (another call then is what
-      // earns a 418 ban); after a 418, none before the ban ends.
-      if (info.httpStatus !== 429 && !info.banned) return;
-      const wait = info.retryAfterMs ?? info.resetMs ?? (info.banned ? BAN_MS : RATE_WINDOW_MS);
-      limiter.blockUntil(Date.now() + wait);
-    },
+    onRateLimitHeaders: (info) => void budget.observe(info),
   });
-  const common = { perKeyConcurrency: 8, planning: config.planning };
+  // GATEWAY_PLANNING=off: the naive baseline the benchmark compares against, as a planner of its own.
+  const planner = config.planning ? plannedReads : naiveReads;
   const services: GatewayServices = {
     config,
     agentClient,
     agentSource: new AgentCustomerSource(agentClient, {
-      ...common,
-      maxPageSize: AGENT_MAX_PAGE,
-      filteredPageSize: 50,
+      planner,
+      clock,
       maxAgeMs: config.trafficMaxAgeMs,
+      cacheBudget: config.agentPageCache ?? AGENT_LIST.cacheBudget,
     }),
-    bridgeSource: new BridgeProfileSource(bridgeClient, limiter, {
-      ...common,
-      maxPageSize: BRIDGE_MAX_PAGE,
-      filteredPageSize: 20,
+    bridgeSource: new BridgeProfileSource(bridgeClient, {
+      planner,
+      clock,
+      budget,
       linkField: config.linkField,
       maxAgeMs: config.profileMaxAgeMs,
+      cacheBudget: config.bridgePageCache ?? BRIDGE_PAGE.cacheBudget,
     }),
   };
   const close = async () => {
@@ -143,6 +140,8 @@ export interface StartOptions {
   explorerAssetsDir?: string;
   /** The circuit breakers' clock and timings (tests); default Date.now and BREAKER_SETTINGS. */
   circuits?: { now?: () => number; settings?: Partial<BreakerSettings> };
+  /** The clock of freshness bounds and of the Bridge budget (tests move a manual one on). */
+  clock?: Clock;
 }
 
 /** Listens on `port` (0: a free port); a port in use is a configuration error naming `variable`. */
@@ -204,7 +203,8 @@ export async function startGateway(
         : "Trusted documents loaded: they may be run by documentId; other documents are accepted too.",
     );
   }
-  const limiter = new SlidingWindowRateLimiter(config.rateLimitPerMinute);
+  const clock = options.clock ?? systemClock;
+  const budget = new BridgeBudget({ perMinute: config.rateLimitPerMinute, clock });
   // With REDIS_URL, what replicas share (API.md §8); without it, everything stays in this process.
   const store = config.redisUrl === null ? null : new SharedStore(config.redisUrl, log);
   // The first requests should already share; a Redis that is not there delays the start by 2 s at most.
@@ -217,7 +217,7 @@ export async function startGateway(
     onChange: (change) => logCircuitChange(log, change),
   });
   const health = new UpstreamHealth(
-    () => limiter.isBlocked() || limiter.available() === 0,
+    () => budget.isBlocked() || budget.lastKnownAvailable() === 0,
     store === null ? null : () => store.state,
     (upstream) => circuits.anyOpen(upstream),
   );
@@ -227,9 +227,9 @@ export async function startGateway(
     circuits,
     createCallInstrument({ metrics, health, logger: log, tracer }),
   );
-  const { services, close } = createServices(config, upstreams, limiter, instrument, circuits);
+  const { services, close } = createServices(config, upstreams, budget, instrument, circuits, clock);
   metrics.watch({
-    bridgeBudgetRemaining: () => limiter.available(),
+    bridgeBudgetRemaining: () => budget.lastKnownAvailable(),
     indexAges: () => ({
       "agent.customers": secondsOf(services.agentSource.indexAgeMs()),
       "bridge.profiles": secondsOf(services.bridgeSource.indexAgeMs()),
@@ -333,7 +333,7 @@ export async function startGateway(
     port: address.port,
     metricsPort: metricsAddress?.port ?? null,
     services,
-    limiter,
+    budget,
     circuits,
     metrics,
     async shutdown(graceMs = config.shutdownGraceMs) {

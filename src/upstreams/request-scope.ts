@@ -11,9 +11,11 @@ export interface RequestScope {
   /** Absolute time (Date.now() based) after which upstream work for this request gives up. */
   readonly deadline: number;
   readonly accounting: RequestAccounting;
+  /** Aborts the request's upstream work (not wired yet: a client disconnect will set it). */
+  readonly signal?: AbortSignal;
 }
 
-export type PlanName = "index" | "scan" | "per-key" | "window" | "filtered-window" | "readback";
+export type PlanName = "index" | "scan" | "probe" | "per-key" | "window" | "filtered-window" | "readback";
 
 /** Per-request counts of upstream calls, shared reads, index hits and the plans chosen. */
 export class RequestAccounting {

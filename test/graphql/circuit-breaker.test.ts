@@ -86,11 +86,11 @@ describe("circuit breakers (API.md §6 Failing upstreams)", () => {
     });
   });
   afterAll(() => stack.close());
-  beforeEach(() => {
+  beforeEach(async () => {
     stack.sims.agent.faults.clear();
     stack.sims.bridge.faults.clear();
     stack.gateway.circuits.reset();
-    stack.gateway.limiter.reset();
+    await stack.gateway.budget.reset();
     stack.resetCalls();
     advance(3_600_000);
     logsBefore = stack.logs().length;
@@ -266,11 +266,11 @@ describe("circuit breakers (API.md §6 Failing upstreams)", () => {
     const first = await stack.gql(PAGE_WITH_PROFILES);
     expect(bridgeCalls()).toBe(1);
     expect(first.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_AUTH_FAILED", upstream: "bridge" });
-    const budget = stack.gateway.limiter.available();
+    const budget = await stack.gateway.budget.available();
 
     const answers = await clients(3, () => PAGE_WITH_PROFILES);
     expect(bridgeCalls()).toBe(1);
-    expect(stack.gateway.limiter.available()).toBe(budget);
+    expect(await stack.gateway.budget.available()).toBe(budget);
     for (const res of answers) {
       expect(res.data.customers.nodes).toHaveLength(5);
       res.data.customers.nodes.forEach((node: GqlData, i: number) => {
@@ -292,7 +292,7 @@ describe("circuit breakers (API.md §6 Failing upstreams)", () => {
     stack.sims.bridge.faults.set("*", { kind: "http", status: 429 });
     for (let i = 0; i < 2 * BREAKER_SETTINGS.endpointFailuresToOpen; i++) {
       // Each 429 closes the budget's gate for a minute; reopened here to reach the upstream again.
-      stack.gateway.limiter.reset();
+      await stack.gateway.budget.reset();
       const res = await stack.gql(PAGE_WITH_PROFILES);
       expect(res.errors?.[0]?.extensions).toMatchObject({
         code: "UPSTREAM_RATE_LIMITED",

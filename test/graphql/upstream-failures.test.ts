@@ -23,11 +23,11 @@ describe("upstream failures: the right code, the other upstream's data intact, n
     });
   });
   afterAll(() => stack.close());
-  beforeEach(() => {
+  beforeEach(async () => {
     stack.resetCalls();
     stack.sims.agent.faults.clear();
     stack.sims.bridge.faults.clear();
-    stack.gateway.limiter.reset();
+    await stack.gateway.budget.reset();
     // Each case on closed circuit breakers: a case's failures would otherwise stop the next case's calls.
     stack.gateway.circuits.reset();
   });
@@ -92,7 +92,7 @@ describe("upstream failures: the right code, the other upstream's data intact, n
       upstream: "bridge",
     });
     expect(stack.calls().bridge["customer.page"]).toBe(1);
-    expect(stack.gateway.limiter.available()).toBe(0);
+    expect(await stack.gateway.budget.available()).toBe(0);
   });
 
   const agentCases: [string, Parameters<TestStack["sims"]["agent"]["faults"]["set"]>[1], string][] = [

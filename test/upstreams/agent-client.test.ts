@@ -1,6 +1,6 @@
 import { AgentClient } from "../../src/upstreams/agent/client";
 import type { AgentCustomer } from "../../src/upstreams/agent/types";
-import { fetchRange, type FetchPage } from "../../src/upstreams/page-scan";
+import { fetchRange, type FetchPage } from "../../src/upstreams/reads/page-scan";
 import { formatDecimal, decimalFromJsonText } from "../../src/lib/decimal";
 import { startSimulators, type Simulators } from "../../src/simulators";
 import { FailureCollector } from "../support/failures";

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { BridgeClient, type BridgeClientConfig, type RateLimitInfo } from "../../src/upstreams/bridge/client";
 import type { BridgeCustomerRecord } from "../../src/upstreams/bridge/types";
-import { scanAll, type FetchPage } from "../../src/upstreams/page-scan";
+import { scanAll, type FetchPage } from "../../src/upstreams/reads/page-scan";
 import { startSimulators, type Simulators } from "../../src/simulators";
 import { FailureCollector } from "../support/failures";
 

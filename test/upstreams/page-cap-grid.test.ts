@@ -1,4 +1,4 @@
-import { fetchRange, type FetchPage } from "../../src/upstreams/page-scan";
+import { fetchRange, type FetchPage } from "../../src/upstreams/reads/page-scan";
 
 /**
  * An upstream with a hidden cap that applies it BEFORE computing the offset (PageHelper with a clamped

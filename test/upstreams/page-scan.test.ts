@@ -5,7 +5,7 @@ import {
   scanAll,
   type FetchPage,
   type ScanOptions,
-} from "../../src/upstreams/page-scan";
+} from "../../src/upstreams/reads/page-scan";
 
 /** A RuoYi-like list: a page past the end repeats the last page, and pages hold at most `cap` rows. */
 function ruoyiList(total: number, cap = Infinity) {

@@ -1,5 +1,5 @@
 import { BadUserInputError } from "../../errors/errors";
-import { LAST_PAGEABLE_ROW } from "../../upstreams/page-scan";
+import { LAST_PAGEABLE_ROW } from "../../upstreams/reads/page-scan";
 import type { PageInfo } from "./page-info.type";
 
 /**

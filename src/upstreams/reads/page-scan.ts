@@ -1,4 +1,4 @@
-import { UpstreamError, type UpstreamName } from "./errors";
+import { UpstreamError, type UpstreamName } from "../errors";
 
 /**
  * Paging over both upstream lists, which share two hazards: a page past the end returns the last page

@@ -4,16 +4,36 @@
  * and dropped by `invalidate()` when a mutation changes what it holds. Under steady demand it is rebuilt
  * ahead of time (from `refreshAheadRatio` of its age bound), so that requests rarely wait for a scan.
  */
-export class SharedSnapshot<T> {
+import { systemClock, type Clock } from "./clock";
+
+export interface IndexState {
+  /** Served now without any call. */
+  fresh: boolean;
+  /** A build is in flight: joining it costs nothing. */
+  building: boolean;
+  /** Fresh, past `refreshAheadRatio` of its bound, and no build under way. */
+  dueForRefresh: boolean;
+}
+
+export class SharedIndex<T> {
   private value: { data: T; builtAt: number } | null = null;
   private building: Promise<T> | null = null;
   private generation = 0;
 
   constructor(
     private readonly maxAgeMs: number,
+    private readonly clock: Clock = systemClock,
     private readonly refreshAheadRatio = 0.8,
-    private readonly now: () => number = Date.now,
   ) {}
+
+  private now(): number {
+    return this.clock.now();
+  }
+
+  /** What the planner needs to know of the index. */
+  state(): IndexState {
+    return { fresh: this.fresh() !== null, building: this.isBuilding(), dueForRefresh: this.dueForRefresh() };
+  }
 
   /** The snapshot if fresh, else null. */
   fresh(): T | null {

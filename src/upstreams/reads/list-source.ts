@@ -1,0 +1,412 @@
+import { performance } from "node:perf_hooks";
+import { mapSettled } from "../concurrency";
+import { UpstreamError, type UpstreamName } from "../errors";
+import type { RequestScope } from "../request-scope";
+import { systemClock, type Clock } from "./clock";
+import { fetchRange, scanWhole, type FetchPage, type FirstPage, type ScanPage } from "./page-scan";
+import { PageReuse, type CacheBudget } from "./page-reuse";
+import type { BudgetView, Latency, Plan, PlanState, Planner, ReadRequest } from "./planner";
+import { SharedIndex } from "./shared-index";
+
+/** One page of an upstream list, as the adapter asks for it. `filter`: the upstream's own filter value. */
+export interface PageParams {
+  page: number;
+  size: number;
+  filter?: string;
+}
+
+/** What a call carries from the request that needs it. */
+export interface CallContext {
+  deadline: number;
+  requestId: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The small part of a list source that differs per upstream: its page call and its rules. Everything
+ * else (planning, coalescing, page reuse, the shared index, refresh ahead, scans) is the list source's.
+ */
+export interface ListAdapter<Row, Index> {
+  readonly upstream: UpstreamName;
+  /** Logical endpoint of the page call, as accounting, metrics and errors name it. */
+  readonly endpoint: string;
+  /** Name of the shared index in accounting and metrics, e.g. "agent.customers". */
+  readonly indexName: string;
+  /** One page call. `received`: rows the upstream sent when the adapter dropped some (exact filter). */
+  page(params: PageParams, call: CallContext): Promise<ScanPage<Row>>;
+  /**
+   * The page-cap rule: true where the upstream may serve fewer rows than asked on a page that is not the
+   * last (a hidden cap the source learns and plans with); false where the documented maximum holds.
+   */
+  readonly learnsCap: boolean;
+  /**
+   * The exact-match rule of filtered windows: "upstream" when the upstream's filter is the meaning asked
+   * for (its page grid is used as it is), "exact" when its exactness is undocumented (every record it
+   * returns for the value is read and only exact matches kept, so totals count exact matches).
+   */
+  readonly windowFilter: "upstream" | "exact";
+  /** Whether a row belongs to a filtered window (serving one from the index). */
+  matchesFilter(row: Row, filter: string): boolean;
+  /** Row identity: rows repeated across pages are dropped, a page of only repeated rows is an error. */
+  keyOf(row: Row): string;
+  buildIndex(rows: Row[]): Index;
+  rowsOf(index: Index): readonly Row[];
+}
+
+/** The upstream's facts the list source plans with (kept in the upstream's own folder). */
+export interface ListFacts {
+  /** Largest page size asked of the list (documented maximum, or assumed where undocumented). */
+  maxPageSize: number;
+  /** Page size of one filtered lookup. */
+  filteredPageSize: number;
+  /** Pages of one scan read at the same time. */
+  scanConcurrency: number;
+  /** Filtered calls of one per-key batch at the same time. */
+  perKeyConcurrency: number;
+}
+
+/** The budget as the planner needs it (Bridge); see bridge/budget.ts. */
+export interface BudgetPort {
+  view(deadline: number): Promise<BudgetView>;
+}
+
+export interface ListSourceOptions {
+  /** How old shared data may be when served, ms (page reuse and the index). */
+  maxAgeMs: number;
+  /** How much of answered pages is kept for reuse. */
+  cacheBudget: CacheBudget;
+  planner: Planner;
+  clock?: Clock;
+  /** null: an upstream without a documented rate limit. */
+  budget?: BudgetPort | null;
+  /** Until measured: a call's round trip and each row's share, ms. */
+  initialLatency?: Latency;
+}
+
+/**
+ * A keyed lookup the source can make. `filterOf` present: the upstream filters on the key (one call per
+ * key possible); absent: only the whole list answers it (index or scans).
+ */
+export interface Lookup<Row, Index, R> {
+  /** e.g. "agent.byUserName", as the accounting's plans name it. */
+  name: string;
+  filterOf?: (key: string) => string;
+  /** The key's answer among rows (a filtered page, a probe page, a private scan); undefined: not there. */
+  pick(rows: readonly Row[], key: string): R | undefined;
+  fromIndex(index: Index, key: string): R;
+  /** The answer for a key nowhere to be found. */
+  missing: R;
+}
+
+/** Averages of measured call times: the planner's latency input. */
+export class LatencyMeter {
+  private current: Latency;
+  constructor(initial: Latency) {
+    this.current = { ...initial };
+  }
+
+  /** A call of `rows` rows took `ms`: small pages teach the round trip, large ones the cost of a row. */
+  observe(ms: number, rows: number): void {
+    const blend = (old: number, sample: number) => old * 0.7 + sample * 0.3;
+    if (rows <= 100) this.current.callMs = blend(this.current.callMs, Math.max(0, ms));
+    else this.current.rowMs = blend(this.current.rowMs, Math.max(0, ms - this.current.callMs) / rows);
+  }
+
+  view(): Latency {
+    return { ...this.current };
+  }
+}
+
+const DEFAULT_LATENCY: Latency = { callMs: 20, rowMs: 0.02 };
+
+/**
+ * The gateway's shared view of one upstream list, for every request (its data is read with the
+ * gateway's own credentials, the same for every caller). Each read asks the planner for a plan and
+ * carries it out here: identical reads in flight are made once, answered pages are reused within the
+ * freshness bound, the shared index is built by one scan for everyone and rebuilt ahead of its bound.
+ */
+export class ListSource<Row, Index> {
+  private readonly reads: PageReuse<ScanPage<Row>>;
+  private readonly index: SharedIndex<Index>;
+  private readonly planner: Planner;
+  private readonly budget: BudgetPort | null;
+  private readonly latency: LatencyMeter;
+  /** The row cap the upstream showed (fewer rows than asked on a non-last page); null until seen. */
+  private observedCap: number | null = null;
+  private knownTotal: number | null = null;
+  /** Background work (refresh ahead) still running: tests and shutdown may wait for it. */
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    protected readonly adapter: ListAdapter<Row, Index>,
+    protected readonly facts: ListFacts,
+    options: ListSourceOptions,
+  ) {
+    const clock = options.clock ?? systemClock;
+    this.planner = options.planner;
+    this.budget = options.budget ?? null;
+    this.latency = new LatencyMeter(options.initialLatency ?? DEFAULT_LATENCY);
+    this.index = new SharedIndex(options.maxAgeMs, clock);
+    this.reads = new PageReuse(options.maxAgeMs, options.cacheBudget, (page) => page.rows, clock);
+  }
+
+  get pageCap(): number {
+    return Math.min(this.facts.maxPageSize, this.observedCap ?? Infinity);
+  }
+
+  private async state(scope: RequestScope, probed: boolean): Promise<PlanState> {
+    const budget = this.budget === null ? null : await this.budget.view(scope.deadline);
+    return {
+      index: this.index.state(),
+      knownTotal: this.knownTotal,
+      pageCap: this.pageCap,
+      probed,
+      latency: this.latency.view(),
+      scanConcurrency: this.facts.scanConcurrency,
+      perKeyConcurrency: this.facts.perKeyConcurrency,
+      budget,
+    };
+  }
+
+  private async plan(scope: RequestScope, request: ReadRequest, probed = false): Promise<Plan> {
+    return this.planner.plan(await this.state(scope, probed), request);
+  }
+
+  /**
+   * One page call: shared with an identical one in flight or recently answered (when the planner shares
+   * reads), counted for the request either way. `forIndex`: the page is for an index build and must be
+   * read now, not served from an earlier answer (the index would outlive the freshness bound).
+   */
+  private page(params: PageParams, scope: RequestScope, forIndex: boolean): Promise<ScanPage<Row>> {
+    const { upstream, endpoint } = this.adapter;
+    const start = async () => {
+      const started = performance.now();
+      const page = await this.adapter.page(params, {
+        deadline: scope.deadline,
+        requestId: scope.requestId,
+        signal: scope.signal,
+      });
+      this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
+      if (params.filter === undefined) this.knownTotal = page.total;
+      this.learnCap(params, page);
+      return page;
+    };
+    if (!this.planner.sharesReads) {
+      scope.accounting.recordCall(upstream, endpoint);
+      return start();
+    }
+    const key = `${params.page}|${params.size}|${params.filter ?? ""}`;
+    const { promise, joined, hit } = this.reads.run(key, start, !forIndex);
+    if (hit) scope.accounting.recordIndexHit(`${upstream}:${endpoint}`);
+    else scope.accounting.recordCall(upstream, endpoint, joined);
+    return promise;
+  }
+
+  /** Fewer rows than asked on a page that is not the last: the upstream's hidden cap, planned with from now on. */
+  private learnCap(params: PageParams, page: ScanPage<Row>): void {
+    const received = page.received ?? page.rows.length;
+    if (
+      this.adapter.learnsCap &&
+      received > 0 &&
+      received < params.size &&
+      (params.page - 1) * params.size + received < page.total
+    ) {
+      this.observedCap = Math.min(this.observedCap ?? Infinity, received);
+    }
+  }
+
+  private fetcher(scope: RequestScope, filter?: string, forIndex = false): FetchPage<Row> {
+    return (page, size) => this.page({ page, size, filter }, scope, forIndex);
+  }
+
+  private scanOptions(maxPageSize: number) {
+    return {
+      upstream: this.adapter.upstream,
+      endpoint: this.adapter.endpoint,
+      maxPageSize,
+      keyOf: (row: Row) => this.adapter.keyOf(row),
+    };
+  }
+
+  private range(
+    scope: RequestScope,
+    filter: string | undefined,
+    offset: number,
+    limit: number,
+    size: number,
+  ) {
+    return fetchRange(this.fetcher(scope, filter), offset, limit, this.scanOptions(size));
+  }
+
+  /** The whole list: page 1 (or the probe's) first, then the rest `scanConcurrency` at a time. */
+  private scan(scope: RequestScope, shared: boolean, first?: FirstPage<Row>) {
+    return scanWhole(this.fetcher(scope, undefined, shared), {
+      ...this.scanOptions(this.pageCap),
+      concurrency: this.facts.scanConcurrency,
+      first,
+    });
+  }
+
+  /** The shared index: built by one scan (joined while in flight), or served while fresh. */
+  private fullIndex(
+    scope: RequestScope,
+    lookup: string,
+    why: string,
+    head?: FirstPage<Row>,
+    rebuild = false,
+  ): Promise<Index> {
+    const { promise, joined, hit } = this.index.get(async () => {
+      const { rows } = await this.scan(scope, true, head);
+      return this.adapter.buildIndex(rows);
+    }, rebuild);
+    if (hit) scope.accounting.recordIndexHit(this.adapter.indexName);
+    else scope.accounting.recordPlan(lookup, "scan", joined ? "joined a scan in flight" : why);
+    return promise;
+  }
+
+  /**
+   * Under steady demand an index past most of its bound is rebuilt in the background (single-flight)
+   * while it is still served, so that requests rarely wait for a scan; a failed refresh costs nothing
+   * but the next request's own scan.
+   */
+  private async refreshIfDue(scope: RequestScope): Promise<void> {
+    if (!this.index.state().dueForRefresh) return;
+    const plan = await this.plan(scope, { kind: "refresh" });
+    if (plan.kind !== "scan" || this.index.isBuilding()) return;
+    const work = this.fullIndex(scope, `${this.adapter.upstream}.refreshAhead`, plan.why, undefined, true)
+      .catch(() => undefined)
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
+  }
+
+  private refusal(why: string): UpstreamError {
+    return new UpstreamError(
+      `The gateway's ${this.adapter.upstream} call budget cannot pay for this read now (${why}).`,
+      {
+        upstream: this.adapter.upstream,
+        kind: "rate_limited",
+        endpoint: this.adapter.endpoint,
+      },
+    );
+  }
+
+  /** Rows [offset, offset + limit) of the list in upstream order, optionally narrowed by the upstream's filter. */
+  async window(
+    offset: number,
+    limit: number,
+    filter: string | undefined,
+    scope: RequestScope,
+  ): Promise<{ total: number; rows: Row[] }> {
+    await this.refreshIfDue(scope);
+    const plan = await this.plan(scope, { kind: "window", filtered: filter !== undefined });
+    const fresh = plan.kind === "index" ? this.index.fresh() : null;
+    if (fresh !== null) {
+      scope.accounting.recordIndexHit(this.adapter.indexName);
+      const all = this.adapter.rowsOf(fresh);
+      const rows = filter === undefined ? all : all.filter((row) => this.adapter.matchesFilter(row, filter));
+      return { total: rows.length, rows: rows.slice(offset, offset + limit) };
+    }
+    if (filter === undefined) {
+      scope.accounting.recordPlan(`${this.adapter.upstream}.window`, "window", `${offset}+${limit}`);
+      return this.range(scope, undefined, offset, limit, this.pageCap);
+    }
+    scope.accounting.recordPlan(`${this.adapter.upstream}.window`, "filtered-window", `${offset}+${limit}`);
+    if (this.adapter.windowFilter === "upstream")
+      return this.range(scope, filter, offset, limit, this.pageCap);
+    const { rows } = await this.range(scope, filter, 0, Number.MAX_SAFE_INTEGER, this.facts.filteredPageSize);
+    const exact = rows.filter((row) => this.adapter.matchesFilter(row, filter));
+    return { total: exact.length, rows: exact.slice(offset, offset + limit) };
+  }
+
+  /**
+   * One answer per key, in key order: the key's answer, `missing`, or the Error of that key's read (a
+   * DataLoader batch then fails only that key). A refused or failed scan fails the whole batch.
+   */
+  async lookup<R>(
+    spec: Lookup<Row, Index, R>,
+    keys: readonly string[],
+    scope: RequestScope,
+  ): Promise<(R | Error)[]> {
+    await this.refreshIfDue(scope);
+    const found = new Map<string, R | Error>();
+    let head: FirstPage<Row> | undefined;
+    const answers = (from: (key: string) => R | Error) =>
+      keys.map((key) => (found.has(key) ? (found.get(key) as R | Error) : from(key)));
+    const pending = () => [...new Set(keys)].filter((key) => !found.has(key));
+    for (;;) {
+      const todo = pending();
+      if (todo.length === 0) return answers(() => spec.missing);
+      const request = { kind: "keys", keys: todo.length, filterable: spec.filterOf !== undefined } as const;
+      const plan = await this.plan(scope, request, head !== undefined);
+      switch (plan.kind) {
+        case "index": {
+          const fresh = this.index.fresh();
+          if (fresh === null) continue; // expired between the plan and now: plan again
+          scope.accounting.recordIndexHit(this.adapter.indexName, todo.length);
+          return answers((key) => spec.fromIndex(fresh, key));
+        }
+        case "scan": {
+          const index = await this.fullIndex(scope, spec.name, plan.why, head);
+          return answers((key) => spec.fromIndex(index, key));
+        }
+        case "refuse":
+          throw this.refusal(plan.why);
+        case "probe": {
+          head = await this.page({ page: 1, size: this.pageCap }, scope, true);
+          scope.accounting.recordPlan(spec.name, "probe", plan.why);
+          for (const key of todo) {
+            const answer = spec.pick(head.rows, key);
+            if (answer !== undefined) found.set(key, answer);
+          }
+          continue;
+        }
+        case "per-key": {
+          scope.accounting.recordPlan(spec.name, "per-key", plan.why);
+          const results = await mapSettled(todo, plan.concurrency, (key) => this.findOne(spec, key, scope));
+          todo.forEach((key, i) => found.set(key, results[i] as R | Error));
+          return answers(() => spec.missing);
+        }
+        case "scan-each": {
+          scope.accounting.recordPlan(spec.name, "scan", plan.why);
+          const results = await mapSettled(todo, todo.length, async (key) => {
+            const { rows } = await this.scan(scope, false);
+            return spec.pick(rows, key) ?? spec.missing;
+          });
+          todo.forEach((key, i) => found.set(key, results[i] as R | Error));
+          return answers(() => spec.missing);
+        }
+        case "window":
+        case "none":
+          throw new Error(`${spec.name}: the planner answered a key lookup with "${plan.kind}"`);
+      }
+    }
+  }
+
+  /** The key's filtered pages, read until its exact match turns up or the matches run out. */
+  private async findOne<R>(spec: Lookup<Row, Index, R>, key: string, scope: RequestScope): Promise<R> {
+    const filter = (spec.filterOf as (key: string) => string)(key);
+    const size = Math.min(this.facts.filteredPageSize, this.pageCap);
+    for (let page = 1; ; page++) {
+      const { total, rows, received } = await this.page({ page, size, filter }, scope, false);
+      const answer = spec.pick(rows, key);
+      if (answer !== undefined) return answer;
+      if ((received ?? rows.length) === 0 || page * size >= total) return spec.missing;
+    }
+  }
+
+  /** Background work still running has settled (tests; a refresh ahead is never awaited by requests). */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+  }
+
+  /** Age of the shared index in ms, or null before the first build (the index-age gauge). */
+  indexAgeMs(): number | null {
+    return this.index.ageMs();
+  }
+
+  /** After a mutation: what the index and the reused pages hold may have changed. */
+  invalidate(): void {
+    this.index.invalidate();
+    this.reads.clear();
+  }
+}
