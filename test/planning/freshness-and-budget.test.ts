@@ -1,13 +1,14 @@
+import { ManualClock } from "../support/clock";
 import { startStack, type TestStack } from "../support/gateway";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("shared indexes: freshness bounds and invalidation", () => {
   let stack: TestStack;
+  const clock = new ManualClock();
   beforeAll(async () => {
     stack = await startStack({
       sims: { dataset: { agentCustomers: 400, seed: 5 } },
       env: { GATEWAY_TRAFFIC_MAX_AGE_MS: "400", GATEWAY_PROFILE_MAX_AGE_MS: "800" },
+      start: { clock },
     });
   });
   afterAll(() => stack.close());
@@ -27,7 +28,7 @@ describe("shared indexes: freshness bounds and invalidation", () => {
     const cached = await stack.gql(q);
     expect(stack.calls().agent["customer.list"]).toBe(scanCalls);
     expect(cached.data.customer.traffic.rechargedMb).not.toBe("4242");
-    await sleep(450);
+    clock.advance(450);
     const fresh = await stack.gql(q);
     expect(fresh.data.customer.traffic.rechargedMb).toBe("4242");
     expect(stack.calls().agent["customer.list"]).toBe(2 * (scanCalls ?? 0));
@@ -47,7 +48,7 @@ describe("shared indexes: freshness bounds and invalidation", () => {
     expect(cached.data.customer.profiles.map((p: { email: string }) => p.email)).not.toContain(
       "changed@example.com",
     );
-    await sleep(850);
+    clock.advance(850);
     const fresh = await stack.gql(q);
     expect(fresh.data.customer.profiles.map((p: { email: string }) => p.email)).toContain(
       "changed@example.com",
@@ -74,24 +75,26 @@ describe("shared indexes: freshness bounds and invalidation", () => {
 
 describe("refresh ahead", () => {
   it("rebuilds a busy index before its bound in the background, so that requests do not wait for scans", async () => {
+    const clock = new ManualClock();
     const stack = await startStack({
       sims: { dataset: { agentCustomers: 300, seed: 6 } },
       env: { GATEWAY_TRAFFIC_MAX_AGE_MS: "2000" },
+      start: { clock },
     });
     try {
+      const source = stack.gateway.services.agentSource;
       const target = stack.sims.agent.customers[30];
       const q = `{ customer(id: "${target?.customerId}") { traffic { rechargedMb } } }`;
-      const t0 = Date.now();
       await stack.gql(q);
       const scan = stack.calls().agent["customer.list"] ?? 0;
       expect(scan).toBeGreaterThan(0);
       if (target) target.trafficCount = "777";
-      await sleep(t0 + 1750 - Date.now()); // past 80% of the 2 s bound, still fresh
+      clock.advance(1750); // past 80% of the 2 s bound, still fresh
       const served = await stack.gql(q);
       expect(served.data.customer.traffic.rechargedMb).not.toBe("777");
-      await sleep(t0 + 1950 - Date.now()); // the background rebuild has run, before the bound
+      await source.settled(); // the background rebuild started by that request has run
       expect(stack.calls().agent["customer.list"]).toBe(2 * scan);
-      await sleep(t0 + 2300 - Date.now()); // the first index is past its bound; the one rebuilt at ~1.75 s is not
+      clock.advance(550); // the first index is past its bound; the one rebuilt at 1.75 s is not
       const renewed = await stack.gql(q);
       expect(renewed.data.customer.traffic.rechargedMb).toBe("777");
       expect(stack.calls().agent["customer.list"]).toBe(2 * scan);
