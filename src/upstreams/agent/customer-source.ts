@@ -14,7 +14,7 @@ import type { AgentCustomer, AgentCustomerPage, CallOptions, ListCustomersParams
 export const AGENT_LIST: ListFacts & { connections: number; cacheBudget: CacheBudget } = {
   maxPageSize: 2000,
   filteredPageSize: 50,
-  scanConcurrency: 8,
+  scanConcurrency: 16,
   perKeyConcurrency: 20,
   /** Connections of the agent client's pool: enough for a per-key batch plus a scan's pages. */
   connections: 24,
