@@ -59,7 +59,7 @@ describe("the Bridge budget", () => {
     ["418 saying nothing: the first ban's length", { httpStatus: 418, banned: true }, BRIDGE_RATE.firstBanMs],
   ])("%s closes the gate for %#'s wait", async (_name, info, wait) => {
     const { clock, budget: b } = budget(90);
-    await b.observe({ endpoint: "customer.page", ...info });
+    await b.observe({ ...info });
     expect(b.isBlocked()).toBe(true);
     expect(await b.available()).toBe(0);
     const error = await refusal(b.acquire(START + wait - 1, "customer.page"));
@@ -71,7 +71,7 @@ describe("the Bridge budget", () => {
 
   it("ignores answers that are not refusals", async () => {
     const { budget: b } = budget(90);
-    await b.observe({ endpoint: "customer.page", httpStatus: 200, remaining: 3, banned: false });
+    await b.observe({ httpStatus: 200, banned: false });
     expect(b.isBlocked()).toBe(false);
     expect(await b.available()).toBe(90);
   });
@@ -79,7 +79,7 @@ describe("the Bridge budget", () => {
   it("reset forgets calls and the gate", async () => {
     const { budget: b } = budget(1);
     await b.acquire(START + 1, "customer.page");
-    await b.observe({ endpoint: "customer.page", httpStatus: 418, banned: true });
+    await b.observe({ httpStatus: 418, banned: true });
     await b.reset();
     expect(await b.available()).toBe(1);
     expect(b.isBlocked()).toBe(false);

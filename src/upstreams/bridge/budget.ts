@@ -1,7 +1,6 @@
 import { UpstreamError } from "../errors";
 import { systemClock, type Clock } from "../reads/clock";
 import type { BudgetView } from "../reads/planner";
-import type { RateLimitInfo } from "./client";
 
 /**
  * Bridge's rate rules (bridge-api.md B.8): 100 calls a minute per key, counted in a 60-second window;
@@ -18,6 +17,17 @@ export const BRIDGE_RATE = {
  * issue #11) lets several gateway replicas spend one key's budget together. Every method is one atomic
  * step of the store (for Redis: one script), so that two replicas never take the same last slot.
  */
+/** What an answer said about the upstream's limit (the client reads it from statuses and headers). */
+export interface RateLimitAnswer {
+  httpStatus: number;
+  /** Retry-After, ms from now. */
+  retryAfterMs?: number;
+  /** x-ratelimit-reset, ms from now. */
+  resetMs?: number;
+  /** HTTP 418: the key is banned. */
+  banned: boolean;
+}
+
 export interface BudgetStore {
   /**
    * Takes a slot at `at` when fewer than `limit` calls started in (at - windowMs, at] and the gate is
@@ -161,7 +171,7 @@ export class BridgeBudget {
    * What an answer said about the upstream's limit. After a 429 no call may go out before the upstream's
    * window frees (another call then is what earns a 418 ban); after a 418, none before the ban ends.
    */
-  observe(info: RateLimitInfo): Promise<void> {
+  observe(info: RateLimitAnswer): Promise<void> {
     if (info.httpStatus !== 429 && !info.banned) return Promise.resolve();
     const wait =
       info.retryAfterMs ?? info.resetMs ?? (info.banned ? BRIDGE_RATE.firstBanMs : BRIDGE_RATE.windowMs);
