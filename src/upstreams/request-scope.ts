@@ -15,7 +15,8 @@ export interface RequestScope {
   readonly signal?: AbortSignal;
 }
 
-export type PlanName = "index" | "scan" | "probe" | "per-key" | "window" | "filtered-window" | "readback";
+export type PlanName =
+  "index" | "scan" | "probe" | "per-key" | "refused" | "window" | "filtered-window" | "readback";
 
 /** Per-request counts of upstream calls, shared reads, index hits and the plans chosen. */
 export class RequestAccounting {

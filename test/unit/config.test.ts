@@ -47,7 +47,19 @@ describe("loadConfig", () => {
       profileMaxAgeMs: 60000,
       planning: true,
       production: false,
+      agentPageCache: null,
+      bridgePageCache: null,
     });
+  });
+
+  it("reads the page caches' budgets in records or bytes", () => {
+    const config = loadConfig({
+      GATEWAY_AGENT_PAGE_CACHE: "64MB",
+      GATEWAY_BRIDGE_PAGE_CACHE: "5000 records",
+    });
+    expect(config.agentPageCache).toEqual({ bytes: 64_000_000 });
+    expect(config.bridgePageCache).toEqual({ records: 5000 });
+    expect(() => loadConfig({ GATEWAY_AGENT_PAGE_CACHE: "lots" })).toThrow(ConfigError);
   });
 
   it("reads both upstreams, the admin base defaulting to the list base, trailing slashes dropped", () => {

@@ -136,8 +136,12 @@ export class BridgeBudget {
     return (await this.view(this.clock.now())).available;
   }
 
-  /** The last known count of calls allowed (metrics gauge). */
+  /**
+   * Calls allowed as last seen (the metrics gauge and the health page, which cannot wait for a store):
+   * every call of it also asks the store again, so that the value after a quiet spell is one read old.
+   */
   lastKnownAvailable(): number {
+    this.view(this.clock.now()).catch(() => undefined);
     return this.seen.available;
   }
 

@@ -279,15 +279,16 @@ export class ListSource<Row, Index> {
     this.background.add(work);
   }
 
-  private refusal(why: string): UpstreamError {
-    return new UpstreamError(
-      `The gateway's ${this.adapter.upstream} call budget cannot pay for this read now (${why}).`,
-      {
-        upstream: this.adapter.upstream,
-        kind: "rate_limited",
-        endpoint: this.adapter.endpoint,
-      },
-    );
+  /** A scan the budget cannot pay before the deadline (`why`, for the request's accounting). */
+  private refusal(lookup: string, why: string, scope: RequestScope): UpstreamError {
+    const { upstream, endpoint } = this.adapter;
+    scope.accounting.recordPlan(lookup, "refused", why);
+    const name = upstream === "bridge" ? "Bridge" : upstream;
+    return new UpstreamError(`The gateway's ${name} call budget cannot pay for this read now.`, {
+      upstream,
+      kind: "rate_limited",
+      endpoint,
+    });
   }
 
   /** Rows [offset, offset + limit) of the list in upstream order, optionally narrowed by the upstream's filter. */
@@ -350,7 +351,7 @@ export class ListSource<Row, Index> {
           return answers((key) => spec.fromIndex(index, key));
         }
         case "refuse":
-          throw this.refusal(plan.why);
+          throw this.refusal(spec.name, plan.why, scope);
         case "probe": {
           head = await this.page({ page: 1, size: this.pageCap }, scope, true);
           scope.accounting.recordPlan(spec.name, "probe", plan.why);
