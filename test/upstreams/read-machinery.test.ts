@@ -1,6 +1,11 @@
 import { mapSettled, mapWithConcurrency } from "../../src/upstreams/concurrency";
 import { LatencyMeter } from "../../src/upstreams/reads/list-source";
-import { PageReuse, estimateBytes, parseCacheBudget } from "../../src/upstreams/reads/page-reuse";
+import {
+  PageReuse,
+  estimateBytes,
+  parseCacheBudget,
+  type CacheBudget,
+} from "../../src/upstreams/reads/page-reuse";
 import { SharedIndex } from "../../src/upstreams/reads/shared-index";
 import { ManualClock } from "../support/clock";
 
@@ -38,10 +43,12 @@ describe("bounded concurrency (hand-written: p-limit and p-map are ESM-only, jes
 
 describe("page reuse (lru-cache underneath)", () => {
   const page = (n: number) => ({ rows: Array.from({ length: n }, (_, i) => ({ id: String(i) })) });
+  const reuseOf = (maxAgeMs: number, budget: CacheBudget, clock = new ManualClock(1_000_000)) =>
+    new PageReuse(maxAgeMs, budget, (p: { rows: unknown[] }) => p.rows, clock);
 
   it("shares a read in flight and serves its answer while younger than the bound", async () => {
     const clock = new ManualClock(1_000_000);
-    const reuse = new PageReuse(1000, { records: 100 }, (p: { rows: unknown[] }) => p.rows, clock);
+    const reuse = reuseOf(1000, { records: 100 }, clock);
     const call = deferred<{ rows: unknown[] }>();
     const first = reuse.run("k", () => call.promise);
     const second = reuse.run("k", () => Promise.reject(new Error("not called")));
@@ -54,12 +61,7 @@ describe("page reuse (lru-cache underneath)", () => {
   });
 
   it("keeps answers within a budget in records, least recently used out first", async () => {
-    const reuse = new PageReuse(
-      60_000,
-      { records: 10 },
-      (p: { rows: unknown[] }) => p.rows,
-      new ManualClock(1_000_000),
-    );
+    const reuse = reuseOf(60_000, { records: 10 });
     await reuse.run("a", () => Promise.resolve(page(6))).promise;
     await reuse.run("b", () => Promise.resolve(page(6))).promise;
     expect(reuse.size).toBe(6);
@@ -70,24 +72,14 @@ describe("page reuse (lru-cache underneath)", () => {
   });
 
   it("keeps answers within a budget in bytes", async () => {
-    const reuse = new PageReuse(
-      60_000,
-      { bytes: 2000 },
-      (p: { rows: unknown[] }) => p.rows,
-      new ManualClock(1_000_000),
-    );
+    const reuse = reuseOf(60_000, { bytes: 2000 });
     await reuse.run("a", () => Promise.resolve(page(10))).promise;
     expect(reuse.size).toBeGreaterThan(64);
     expect(reuse.size).toBeLessThanOrEqual(2000);
   });
 
   it("does not keep a read that started before clear()", async () => {
-    const reuse = new PageReuse(
-      60_000,
-      { records: 100 },
-      (p: { rows: unknown[] }) => p.rows,
-      new ManualClock(1_000_000),
-    );
+    const reuse = reuseOf(60_000, { records: 100 });
     const call = deferred<{ rows: unknown[] }>();
     const run = reuse.run("k", () => call.promise);
     reuse.clear();
