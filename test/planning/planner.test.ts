@@ -42,6 +42,7 @@ const known = (state: PlanState, total: number, cap = state.pageCap): PlanState 
 const keys = (n: number, filterable = true): ReadRequest => ({ kind: "keys", keys: n, filterable });
 const window: ReadRequest = { kind: "window", filtered: false };
 const refresh: ReadRequest = { kind: "refresh" };
+const warm: ReadRequest = { kind: "warm" };
 
 type Case = [string, PlanState, ReadRequest, Plan["kind"]];
 
@@ -122,6 +123,17 @@ const planned: Case[] = [
     refresh,
     "none",
   ],
+  // Warming: an index a later lookup of this request needs, started beside the read that comes first.
+  ["agent warms a cold index", agent, warm, "scan"],
+  ["nothing to warm when fresh", { ...agent, index: FRESH }, warm, "none"],
+  ["nothing to warm while a build runs", { ...agent, index: BUILDING }, warm, "none"],
+  ["bridge warms when the reserve stays whole", bridge, warm, "scan"],
+  [
+    "bridge does not warm into the reserve",
+    { ...known(bridge, 10_000), budget: { available: 27, freeByDeadline: 27, reserve: 23 } },
+    warm,
+    "none",
+  ],
 ];
 
 const naive: Case[] = [
@@ -129,6 +141,7 @@ const naive: Case[] = [
   ["one filtered call per key", known(agent, 2500, 1000), keys(20), "per-key"],
   ["a private scan per unfilterable key", { ...bridge, index: FRESH }, keys(3, false), "scan-each"],
   ["never a refresh", { ...agent, index: DUE }, refresh, "none"],
+  ["never warms", agent, warm, "none"],
 ];
 
 describe("the planner (planning on)", () => {

@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
-import { Scope } from "../../auth/scopes";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Authorized, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from "type-graphql";
+import { hasScope, Scope } from "../../auth/scopes";
 import type { GatewayContext } from "../../context";
 import { ErrorCode } from "../../errors/codes";
 import { BadUserInputError, UpstreamFailureError } from "../../errors/errors";
 import { buildConnection, connectionWindow } from "../common/connection";
+import { connectionNodePaths, selectsAny } from "../common/selection";
 import { toCustomer } from "../customer/customer.mapper";
 import { Customer } from "../customer/customer.type";
 import { toBridgeProfile } from "./bridge-profile.mapper";
@@ -39,8 +41,12 @@ export class BridgeProfileResolver {
     @Arg("first", () => Int, { defaultValue: 20, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null | undefined,
     @Arg("customerNo", () => String, { nullable: true }) customerNo: string | null | undefined,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<BridgeProfileConnection> {
     const window = connectionWindow(first ?? 20, after, ctx.services.config.maxPageSize);
+    // Customers are looked up by id (no id filter upstream) once the records are here: start the scan now.
+    if (hasScope(ctx.caller, Scope.CustomersRead) && selectsAny(info, connectionNodePaths("customer")))
+      void ctx.services.agentSource.warm(ctx.scope);
     const filter = customerNo === null || customerNo === undefined ? undefined : parseCustomerNo(customerNo);
     const { total, rows } = await ctx.services.bridgeSource.window(
       window.offset,

@@ -1,11 +1,13 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
-import { Scope } from "../../auth/scopes";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
+import { hasScope, Scope } from "../../auth/scopes";
 import type { GatewayContext } from "../../context";
 import { BadUserInputError } from "../../errors/errors";
 import { positiveIdOf } from "../../lib/ids";
 import { compareProfilesNewestFirst, toBridgeProfile } from "../bridge-profile/bridge-profile.mapper";
 import { BridgeProfile } from "../bridge-profile/bridge-profile.type";
 import { buildConnection, connectionWindow } from "../common/connection";
+import { connectionNodePaths, selectsAny } from "../common/selection";
 import { toCustomer } from "./customer.mapper";
 import { Customer, CustomerConnection } from "./customer.type";
 
@@ -44,8 +46,15 @@ export class CustomerResolver {
     @Arg("first", () => Int, { defaultValue: 20, nullable: true }) first: number | null,
     @Arg("after", () => String, { nullable: true }) after: string | null | undefined,
     @Arg("userName", () => String, { nullable: true }) userName: string | null | undefined,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<CustomerConnection> {
     const window = connectionWindow(first ?? 20, after, ctx.services.config.maxPageSize);
+    // Profiles are looked up by link value once the rows are here; cold, their index starts now instead.
+    if (
+      hasScope(ctx.caller, Scope.ProfilesRead) &&
+      selectsAny(info, connectionNodePaths("profile", "profiles"))
+    )
+      void ctx.services.bridgeSource.warmLinks(ctx.scope);
     const { total, rows } = await ctx.services.agentSource.window(
       window.offset,
       window.first,

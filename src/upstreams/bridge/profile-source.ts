@@ -139,6 +139,11 @@ export class BridgeProfileSource extends ListSource<BridgeCustomerRecord, Bridge
     return this.lookup(byCustomerNo, customerNos, scope);
   }
 
+  /** Link-value lookups will follow (a selected profile field): start the index they need, if any. */
+  warmLinks(scope: RequestScope): Promise<void> {
+    return this.options.linkField === "customerNo" ? Promise.resolve() : this.warm(scope);
+  }
+
   /** Every record linked to each agent customerId (canonical decimal), unordered, in key order. */
   async byLinkValues(
     values: readonly string[],

@@ -273,10 +273,29 @@ export class ListSource<Row, Index> {
     if (!this.index.state().dueForRefresh) return;
     const plan = await this.plan(scope, { kind: "refresh" });
     if (plan.kind !== "scan" || this.index.isBuilding()) return;
-    const work = this.fullIndex(scope, `${this.adapter.upstream}.refreshAhead`, plan.why, undefined, true)
+    this.inBackground(
+      this.fullIndex(scope, `${this.adapter.upstream}.refreshAhead`, plan.why, undefined, true),
+    );
+  }
+
+  /**
+   * The request will look keys up that only the whole list answers (a field the caller selected), after
+   * a read of its own that must come first: start the shared index now, beside that read, when the
+   * planner agrees (never into a budget's reserve). Nothing waits for it: the lookup joins the build or
+   * finds the index built, one round trip (or more) sooner.
+   */
+  async warm(scope: RequestScope): Promise<void> {
+    const plan = await this.plan(scope, { kind: "warm" }).catch(() => null);
+    if (plan?.kind !== "scan" || this.index.isBuilding()) return;
+    this.inBackground(this.fullIndex(scope, `${this.adapter.upstream}.warm`, plan.why));
+  }
+
+  /** Work no request waits for: its failure costs nothing but a later request's own read. */
+  private inBackground(work: Promise<unknown>): void {
+    const tracked: Promise<unknown> = work
       .catch(() => undefined)
-      .finally(() => this.background.delete(work));
-    this.background.add(work);
+      .finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
   }
 
   /** A scan the budget cannot pay before the deadline (`why`, for the request's accounting). */

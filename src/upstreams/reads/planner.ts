@@ -53,7 +53,12 @@ export type ReadRequest =
   /** Lookups of `keys` distinct keys; `filterable`: the upstream can filter on the key (one call each). */
   | { kind: "keys"; keys: number; filterable: boolean }
   /** Served from a fresh index: rebuild it in the background now? */
-  | { kind: "refresh" };
+  | { kind: "refresh" }
+  /**
+   * A lookup that only the whole list answers will follow this request's current read (a field the
+   * caller selected): start the shared index now, beside that read, instead of one round trip later?
+   */
+  | { kind: "warm" };
 
 export type Plan =
   /** Serve from the fresh shared index: no call. */
@@ -70,7 +75,7 @@ export type Plan =
   | { kind: "window"; why: string }
   /** A scan the budget cannot pay before the deadline: spending calls on it would be for nothing. */
   | { kind: "refuse"; why: string }
-  /** (refresh) Nothing to do now. */
+  /** (refresh, warm) Nothing to do now. */
   | { kind: "none" };
 
 export interface Planner {
@@ -111,6 +116,15 @@ export function perKeyMs(state: PlanState, keys: number): number {
  */
 function budgetFavoursScan(budget: BudgetView, keys: number, cost: number): boolean {
   return budget.available - keys < budget.reserve && cost <= budget.available;
+}
+
+/**
+ * Work no request waits for yet (refresh ahead, warming) only spends budget that leaves the reserve for
+ * requests' own reads untouched.
+ */
+function withinReserve(state: PlanState): boolean {
+  const budget = state.budget;
+  return budget === null || budget.available >= (scanCalls(state) ?? 1) + budget.reserve;
 }
 
 /** A scan, unless the budget cannot pay for it before the deadline. */
@@ -175,14 +189,14 @@ export const plannedReads: Planner = {
         return state.index.fresh ? { kind: "index" } : { kind: "window", why: "its own pages" };
       case "keys":
         return planKeys(state, request.keys, request.filterable);
-      case "refresh": {
-        if (!state.index.dueForRefresh) return { kind: "none" };
-        // A refresh ahead of time only spends budget that leaves the reserve for requests untouched.
-        const budget = state.budget;
-        if (budget !== null && budget.available < (scanCalls(state) ?? 1) + budget.reserve)
-          return { kind: "none" };
-        return { kind: "scan", why: "refresh ahead" };
-      }
+      case "refresh":
+        return state.index.dueForRefresh && withinReserve(state)
+          ? { kind: "scan", why: "refresh ahead" }
+          : { kind: "none" };
+      case "warm":
+        return !state.index.fresh && !state.index.building && withinReserve(state)
+          ? { kind: "scan", why: "started beside the read it follows" }
+          : { kind: "none" };
     }
   },
 };
@@ -203,6 +217,7 @@ export const naiveReads: Planner = {
           ? { kind: "per-key", concurrency: state.perKeyConcurrency, why: "one call per key" }
           : { kind: "scan-each", why: "one scan per key" };
       case "refresh":
+      case "warm":
         return { kind: "none" };
     }
   },
