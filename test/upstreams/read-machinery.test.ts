@@ -78,6 +78,15 @@ describe("page reuse (lru-cache underneath)", () => {
     expect(reuse.size).toBeLessThanOrEqual(2000);
   });
 
+  it("index pages share only reads in flight and are not kept (the index holds their rows)", async () => {
+    const reuse = reuseOf(60_000, { records: 100 });
+    await reuse.run("k", () => Promise.resolve(page(2))).promise;
+    expect(reuse.run("k", () => Promise.resolve(page(2)), true).hit).toBe(false);
+    reuse.clear();
+    await reuse.run("k", () => Promise.resolve(page(2)), true).promise;
+    expect(reuse.size).toBe(0);
+  });
+
   it("does not keep a read that started before clear()", async () => {
     const reuse = reuseOf(60_000, { records: 100 });
     const call = deferred<{ rows: unknown[] }>();

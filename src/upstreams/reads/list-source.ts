@@ -196,7 +196,7 @@ export class ListSource<Row, Index> {
       return start();
     }
     const key = `${params.page}|${params.size}|${params.filter ?? ""}`;
-    const { promise, joined, hit } = this.reads.run(key, start, !forIndex);
+    const { promise, joined, hit } = this.reads.run(key, start, forIndex);
     if (hit) scope.accounting.recordIndexHit(`${upstream}:${endpoint}`);
     else scope.accounting.recordCall(upstream, endpoint, joined);
     return promise;

@@ -80,15 +80,17 @@ export class PageReuse<T> {
 
   /**
    * `joined`: shared a read in flight; `hit`: served an answered read without any call.
-   * `acceptAnswered` false: only a read in flight may be shared (an index build must not start from
-   * answers that are already old, or the index would outlive the freshness bound).
+   * `forIndex`: a page of an index build. Only a read in flight may be shared (an index must not start
+   * from answers that are already old, or it would outlive the freshness bound), and its answer is not
+   * kept (the index holds its rows; keeping the page too would keep the previous generation of rows
+   * alive after every rebuild).
    */
   run(
     key: string,
     start: () => Promise<T>,
-    acceptAnswered = true,
+    forIndex = false,
   ): { promise: Promise<T>; joined: boolean; hit: boolean } {
-    const answered = acceptAnswered ? this.answered?.get(key) : undefined;
+    const answered = forIndex ? undefined : this.answered?.get(key);
     if (answered) return { promise: Promise.resolve(answered.value), joined: false, hit: true };
     const existing = this.inFlight.get(key);
     if (existing) return { promise: existing, joined: true, hit: false };
@@ -99,7 +101,8 @@ export class PageReuse<T> {
         this.settle(key, promise);
         // A read that started before an invalidation may predate the change: serve it, don't keep it.
         const ttl = this.maxAgeMs - (this.clock.now() - startedAt);
-        if (generation === this.generation && ttl > 0) this.answered?.set(key, { value }, { ttl });
+        if (!forIndex && generation === this.generation && ttl > 0)
+          this.answered?.set(key, { value }, { ttl });
         return value;
       },
       (error: unknown) => {
