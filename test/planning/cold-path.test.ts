@@ -1,59 +1,51 @@
-import { startStack, type TestStack } from "../support/gateway";
+import { coldStart, startStack, type TestStack } from "../support/gateway";
 
 /**
  * Cold queries whose second upstream read needs a whole list (no filter on the key) start that list's
  * scan beside the first read instead of after it: the order of the simulators' answers shows it, with
- * the first read made slow on purpose. Calls stay at the optimum.
+ * the first read made slow on purpose. Calls stay at the optimum (2500 + 2500 rows, agent cap 1000).
  */
 describe("the cold path starts a needed scan beside the read before it", () => {
   let stack: TestStack;
   beforeAll(async () => {
     stack = await startStack({
       sims: {
-        dataset: { agentCustomers: 2500, bridgeProfiles: 2500, seed: 11 },
+        dataset: { agentCustomers: 2500, bridgeProfiles: 2500, seed: 3 },
         agent: { pageSizeCap: 1000 },
       },
-      env: { GATEWAY_REQUEST_TIMEOUT_MS: "10000", GATEWAY_TRAFFIC_MAX_AGE_MS: "30000" },
     });
   });
   afterAll(() => stack.close());
-  beforeEach(() => {
-    stack.gateway.services.agentSource.invalidate();
-    stack.gateway.services.bridgeSource.invalidate();
-    stack.resetCalls();
-  });
+  beforeEach(() => coldStart(stack));
+
+  /** Runs `query` with `slow`'s answers held back by a second; the calls each simulator answered, in order. */
+  async function withSlow(slow: "agent" | "bridge", query: string) {
+    stack.sims[slow].latencyMs = 1000;
+    try {
+      expect((await stack.gql(query)).errors).toBeUndefined();
+    } finally {
+      stack.sims[slow].latencyMs = 0;
+    }
+    return { agent: stack.sims.agent.log.calls, bridge: stack.sims.bridge.log.calls };
+  }
 
   it("customers with profiles: the Bridge scan runs while the agent page is on its way", async () => {
-    stack.sims.agent.latencyMs = 1000;
-    try {
-      const res = await stack.gql(`{ customers(first: 50) { nodes { id profile { id } } } }`);
-      expect(res.errors).toBeUndefined();
-    } finally {
-      stack.sims.agent.latencyMs = 0;
-    }
-    const agent = stack.sims.agent.log.calls;
-    const bridge = stack.sims.bridge.log.calls;
+    const { agent, bridge } = await withSlow(
+      "agent",
+      `{ customers(first: 50) { nodes { id profile { id } } } }`,
+    );
     expect([agent.length, bridge.length]).toEqual([1, 2]);
-    for (const call of bridge) expect(call.at).toBeLessThan(agent[0]?.at ?? 0);
+    expect(Math.max(...bridge.map((c) => c.at))).toBeLessThan(agent[0]?.at ?? 0);
   });
 
   it("Bridge profiles with their customers: the agent scan runs while the Bridge page is on its way", async () => {
-    stack.sims.bridge.latencyMs = 1000;
-    try {
-      const res = await stack.gql(`{ bridgeProfiles(first: 50) { nodes { id customer { id } } } }`);
-      expect(res.errors).toBeUndefined();
-    } finally {
-      stack.sims.bridge.latencyMs = 0;
-    }
-    const agent = stack.sims.agent.log.calls;
-    const bridge = stack.sims.bridge.log.calls;
-    expect([agent.length, bridge.length]).toEqual([3, 1]);
-    for (const call of agent) expect(call.at).toBeLessThan(bridge[0]?.at ?? 0);
+    const slow = await withSlow("bridge", `{ bridgeProfiles(first: 50) { nodes { id customer { id } } } }`);
+    expect([slow.agent.length, slow.bridge.length]).toEqual([3, 1]);
+    expect(Math.max(...slow.agent.map((c) => c.at))).toBeLessThan(slow.bridge[0]?.at ?? 0);
   });
 
   it("nothing is started for a field the caller did not ask for", async () => {
-    const res = await stack.gql(`{ customers(first: 50) { nodes { id } } }`);
-    expect(res.errors).toBeUndefined();
+    expect((await stack.gql(`{ customers(first: 50) { nodes { id } } }`)).errors).toBeUndefined();
     expect(stack.calls()).toEqual({ agent: { "customer.list": 1 }, bridge: {} });
   });
 });

@@ -115,3 +115,10 @@ export async function startStack(
     },
   };
 }
+
+/** Every shared read forgotten and the simulators' logs emptied: the next query runs cold. */
+export function coldStart(stack: TestStack): void {
+  stack.gateway.services.agentSource.invalidate();
+  stack.gateway.services.bridgeSource.invalidate();
+  stack.resetCalls();
+}
