@@ -1,9 +1,15 @@
 import { context, propagation, SpanKind, trace, type Tracer } from "@opentelemetry/api";
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
-import type { Logger } from "../logger";
+import { redact, requestLogger, type Logger } from "../logger";
 import type { GatewayMetrics } from "../observability/metrics";
 import { newRequestRecord } from "../observability/request-record";
 import type { Lifecycle } from "./lifecycle";
+
+/** A GraphQL name as sent (up to 128 characters); anything else the caller put there is not repeated. */
+function operationNameOf(name: string | null | undefined): string | null | undefined {
+  if (name === null || name === undefined) return name;
+  return /^[_A-Za-z][_0-9A-Za-z]{0,127}$/.test(name) ? name : "(not a GraphQL name)";
+}
 
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
@@ -17,6 +23,7 @@ export function observeRequests(deps: {
   metrics: GatewayMetrics;
   lifecycle: Lifecycle;
 }): Hook {
+  const log = requestLogger(deps.logger);
   return (request, reply, done) => {
     const started = performance.now();
     const record = newRequestRecord();
@@ -47,18 +54,18 @@ export function observeRequests(deps: {
         span.setAttribute("gateway.request_id", request.id);
         span.end();
       }
-      deps.logger.info(
+      log.info(
         {
           requestId: request.id,
           traceId: span?.spanContext().traceId,
-          operationName: record.operationName,
+          operationName: operationNameOf(record.operationName),
           operationType: record.operationType,
           durationMs: Math.round(seconds * 10_000) / 10,
           status: res.statusCode,
           errorCodes: record.errorCodes,
           calls: record.calls,
           sub: caller?.sub ?? null,
-          ...(record.refused === null ? {} : { refused: record.refused }),
+          ...(record.refused === null ? {} : { refused: redact(record.refused) }),
         },
         "graphql request",
       );
