@@ -1,10 +1,12 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import {
-  BREAK,
+  getNamedType,
   TypeInfo,
   visit,
   visitWithTypeInfo,
   type DocumentNode,
+  type FieldNode,
+  type GraphQLField,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
@@ -64,6 +66,51 @@ export interface StringArgumentRefusal {
   problem: string;
 }
 
+/** A field with arguments that may hold a string, where the operation selects it. */
+interface ArgumentSite {
+  node: FieldNode;
+  field: GraphQLField<unknown, unknown>;
+  parentName: string;
+}
+
+/** Named types whose values are never strings: fields taking only these have nothing to check. */
+const NEVER_STRINGS = new Set(["Int", "Float", "Boolean"]);
+
+/**
+ * The fields of an operation (and its fragments, which validation guarantees are all used) whose
+ * arguments may hold a string, outside Mutation: worked out once per parsed operation — Apollo keeps
+ * each document's AST across requests — so that a request only evaluates its own values.
+ */
+const sitesByOperation = new WeakMap<OperationDefinitionNode, ArgumentSite[]>();
+
+function argumentSites(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): ArgumentSite[] {
+  const cached = sitesByOperation.get(operation);
+  if (cached) return cached;
+  const mutationType = schema.getMutationType();
+  const typeInfo = new TypeInfo(schema);
+  const sites: ArgumentSite[] = [];
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      // Only the operation that runs (and the fragments).
+      OperationDefinition: (node) => (node === operation ? undefined : false),
+      Field(node) {
+        const field = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (!field || !parent || parent === mutationType || !node.arguments?.length) return;
+        if (field.args.every((arg) => NEVER_STRINGS.has(getNamedType(arg.type).name))) return;
+        sites.push({ node, field, parentName: parent.name });
+      },
+    }),
+  );
+  sitesByOperation.set(operation, sites);
+  return sites;
+}
+
 /**
  * Checks every argument value of the operation's fields (document literals and variables alike, as
  * graphql-js will pass them to resolvers) except the arguments of Mutation fields, which answer
@@ -75,38 +122,23 @@ export function findStringArgumentRefusal(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
 ): StringArgumentRefusal | null {
+  const sites = argumentSites(schema, document, operation);
+  if (sites.length === 0) return null;
   const variableValues = coercedVariables(schema, operation, variables);
   if (variableValues === null) return null;
-  const mutationType = schema.getMutationType();
-  const typeInfo = new TypeInfo(schema);
-  let found: StringArgumentRefusal | null = null;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      // Only the operation that runs (and the fragments, which validation guarantees are all used).
-      OperationDefinition: (node) => (node === operation ? undefined : false),
-      Field(node) {
-        const field = typeInfo.getFieldDef();
-        const parent = typeInfo.getParentType();
-        if (!field || !parent || parent === mutationType || !node.arguments?.length) return undefined;
-        let args: Record<string, unknown>;
-        try {
-          args = getArgumentValues(field, node, variableValues);
-        } catch {
-          return undefined;
-        }
-        for (const [argument, value] of Object.entries(args)) {
-          const problem = firstProblem(value);
-          if (problem) {
-            found = { where: `${parent.name}.${field.name}(${argument}:)`, argument, problem };
-            return BREAK;
-          }
-        }
-        return undefined;
-      },
-    }),
-  );
-  return found;
+  for (const { node, field, parentName } of sites) {
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(field, node, variableValues);
+    } catch {
+      continue;
+    }
+    for (const [argument, value] of Object.entries(args)) {
+      const problem = firstProblem(value);
+      if (problem) return { where: `${parentName}.${field.name}(${argument}:)`, argument, problem };
+    }
+  }
+  return null;
 }
 
 /** Refuses, before any upstream call, a query whose string arguments break the rule above. */

@@ -30,6 +30,9 @@ export async function bridgeProfileByCustomerNo(
   return record ? toBridgeProfile(record, ctx.services.config.linkField) : null;
 }
 
+/** Where a profile page asks for the linked customer (the agent index is warmed when it does). */
+const CUSTOMER_PATHS = connectionNodePaths("customer");
+
 @Resolver(() => BridgeProfile)
 export class BridgeProfileResolver {
   @Authorized(Scope.ProfilesRead)
@@ -45,7 +48,7 @@ export class BridgeProfileResolver {
   ): Promise<BridgeProfileConnection> {
     const window = connectionWindow(first ?? 20, after, ctx.services.config.maxPageSize);
     // Customers are looked up by id (no id filter upstream) once the records are here: start the scan now.
-    if (hasScope(ctx.caller, Scope.CustomersRead) && selectsAny(info, connectionNodePaths("customer")))
+    if (hasScope(ctx.caller, Scope.CustomersRead) && selectsAny(info, CUSTOMER_PATHS))
       void ctx.services.agentSource.warm(ctx.scope);
     const filter = customerNo === null || customerNo === undefined ? undefined : parseCustomerNo(customerNo);
     const { total, rows } = await ctx.services.bridgeSource.window(

@@ -25,6 +25,26 @@ function fieldsNamed(set: SelectionSetNode | undefined, name: string, info: Grap
  * here, e.g. ["nodes", "profile"]). Used to start reads early, so a doubtful case answers false.
  */
 export function selectsAny(info: GraphQLResolveInfo, paths: readonly (readonly string[])[]): boolean {
+  // The answer depends on the document alone, which Apollo keeps parsed across requests: asked once
+  // per (field node, paths), it is remembered for as long as the document lives.
+  const first = info.fieldNodes[0];
+  if (first === undefined) return false;
+  let known = answers.get(first);
+  if (known === undefined) {
+    known = new WeakMap();
+    answers.set(first, known);
+  }
+  let answer = known.get(paths);
+  if (answer === undefined) {
+    answer = selectionIncludes(info, paths);
+    known.set(paths, answer);
+  }
+  return answer;
+}
+
+const answers = new WeakMap<FieldNode, WeakMap<readonly (readonly string[])[], boolean>>();
+
+function selectionIncludes(info: GraphQLResolveInfo, paths: readonly (readonly string[])[]): boolean {
   return paths.some((path) => {
     let level: readonly FieldNode[] = info.fieldNodes;
     for (const name of path) {
@@ -35,7 +55,10 @@ export function selectsAny(info: GraphQLResolveInfo, paths: readonly (readonly s
   });
 }
 
-/** The paths to a field of every node of a connection: through `nodes` and through `edges.node`. */
+/**
+ * The paths to a field of every node of a connection: through `nodes` and through `edges.node`. Made
+ * once per call site (a module constant), which is also what `selectsAny` remembers its answers by.
+ */
 export function connectionNodePaths(...fields: string[]): string[][] {
   return fields.flatMap((field) => [
     ["nodes", field],

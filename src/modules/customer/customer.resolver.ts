@@ -34,6 +34,9 @@ export async function customerById(
   return row ? toCustomer(row) : null;
 }
 
+/** Where a customer page asks for profiles (the Bridge index is warmed when it does). */
+const PROFILE_PATHS = connectionNodePaths("profile", "profiles");
+
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Authorized(Scope.CustomersRead)
@@ -50,10 +53,7 @@ export class CustomerResolver {
   ): Promise<CustomerConnection> {
     const window = connectionWindow(first ?? 20, after, ctx.services.config.maxPageSize);
     // Profiles are looked up by link value once the rows are here; cold, their index starts now instead.
-    if (
-      hasScope(ctx.caller, Scope.ProfilesRead) &&
-      selectsAny(info, connectionNodePaths("profile", "profiles"))
-    )
+    if (hasScope(ctx.caller, Scope.ProfilesRead) && selectsAny(info, PROFILE_PATHS))
       void ctx.services.bridgeSource.warmLinks(ctx.scope);
     const { total, rows } = await ctx.services.agentSource.window(
       window.offset,
