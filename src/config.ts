@@ -95,6 +95,11 @@ export interface GatewayConfig {
   trafficMaxAgeMs: number;
   profileMaxAgeMs: number;
   /**
+   * Stale if error (API.md §6): data younger than this, ms, answers a read whose upstream fails (or whose
+   * circuit is open), with `extensions.stale`; 0: never.
+   */
+  staleIfErrorMs: number;
+  /**
    * How much of answered list pages each source keeps for reuse within its freshness bound, in records
    * ("50000") or bytes ("64MB"); null: the upstream folder's default (agent 50000, Bridge 20000 records).
    */
@@ -440,6 +445,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     planning: text(env, "GATEWAY_PLANNING") !== "off",
     trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
     profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),
+    staleIfErrorMs: integer(env, "GATEWAY_STALE_IF_ERROR_MS", 300000, 0, 86400000),
     agentPageCache: cacheBudget(env, "GATEWAY_AGENT_PAGE_CACHE"),
     bridgePageCache: cacheBudget(env, "GATEWAY_BRIDGE_PAGE_CACHE"),
     explorer: boolean(env, "GATEWAY_EXPLORER", !production),

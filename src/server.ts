@@ -32,6 +32,7 @@ import { logger, registerSecrets, type Logger } from "./logger";
 import { PersistedDocuments } from "./persisted-documents/manifest";
 import { auditPlugin } from "./plugins/audit";
 import { debugExtensionsPlugin } from "./plugins/debug-extensions";
+import { staleExtensionsPlugin } from "./plugins/stale-extensions";
 import { buildGatewaySchema } from "./schema";
 import { AGENT_ENDPOINTS, AgentClient } from "./upstreams/agent/client";
 import { AGENT_LIST, AgentCustomerSource } from "./upstreams/agent/customer-source";
@@ -112,6 +113,7 @@ function createServices(
       planner,
       clock,
       maxAgeMs: config.trafficMaxAgeMs,
+      staleIfErrorMs: config.staleIfErrorMs,
       cacheBudget: config.agentPageCache ?? AGENT_LIST.cacheBudget,
     }),
     bridgeSource: new BridgeProfileSource(bridgeClient, {
@@ -120,6 +122,7 @@ function createServices(
       budget,
       linkField: config.linkField,
       maxAgeMs: config.profileMaxAgeMs,
+      staleIfErrorMs: config.staleIfErrorMs,
       cacheBudget: config.bridgePageCache ?? BRIDGE_PAGE.cacheBudget,
     }),
   };
@@ -265,6 +268,7 @@ export async function startGateway(
       // The grace period is waited for before stop() (Lifecycle.drain); whatever is still open then is cut.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 0 }),
       debugExtensionsPlugin,
+      staleExtensionsPlugin,
       auditPlugin(schema, log),
       requestRecordPlugin,
       errorLogPlugin(log),

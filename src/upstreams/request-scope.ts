@@ -11,12 +11,26 @@ export interface RequestScope {
   /** Absolute time (Date.now() based) after which upstream work for this request gives up. */
   readonly deadline: number;
   readonly accounting: RequestAccounting;
-  /** Aborts the request's upstream work (not wired yet: a client disconnect will set it). */
+  /**
+   * Aborted when the client goes away before its answer is finished (src/http/app.ts): work only this
+   * request needed stops; work another request still waits for goes on (reads/list-source.ts).
+   */
   readonly signal?: AbortSignal;
+  /**
+   * Whether data past its freshness bound may answer when an upstream read fails (API.md §6 "stale if
+   * error"). Mutations turn it off: what they read (a read-back after a lost answer) must be the truth.
+   */
+  staleIfError: boolean;
+}
+
+/** One upstream served stale in an answer: its oldest data served, in whole seconds (rounded down). */
+export interface StaleServed {
+  upstream: UpstreamName;
+  ageSeconds: number;
 }
 
 export type PlanName =
-  "index" | "scan" | "probe" | "per-key" | "refused" | "window" | "filtered-window" | "readback";
+  "index" | "scan" | "probe" | "per-key" | "refused" | "window" | "filtered-window" | "readback" | "stale";
 
 /** Per-request counts of upstream calls, shared reads, index hits and the plans chosen. */
 export class RequestAccounting {
@@ -28,6 +42,8 @@ export class RequestAccounting {
   readonly indexHits: Record<string, number> = {};
   /** Plans chosen, in order, e.g. "agent.byUserName: per-key (3 keys, 3 calls)". */
   readonly plans: string[] = [];
+  /** Upstreams whose failed reads were answered with stale data: the oldest age served, ms. */
+  private readonly staleAges = new Map<UpstreamName, number>();
 
   recordCall(upstream: UpstreamName, endpoint: string, shared = false): void {
     const key = `${upstream}:${endpoint}`;
@@ -43,11 +59,30 @@ export class RequestAccounting {
     this.plans.push(`${lookup}: ${plan} (${detail})`);
   }
 
+  /** A failed read of `upstream` was answered with data `ageMs` old (past its freshness bound). */
+  recordStale(upstream: UpstreamName, ageMs: number): void {
+    this.staleAges.set(upstream, Math.max(ageMs, this.staleAges.get(upstream) ?? 0));
+  }
+
+  /**
+   * `extensions.stale` of the answer: once per upstream, with the age of the oldest data served from it,
+   * rounded down to whole seconds (data 59.9 s old is "59": as old as, never older than, it says).
+   */
+  stale(): StaleServed[] {
+    return [...this.staleAges].map(([upstream, ms]) => ({ upstream, ageSeconds: Math.floor(ms / 1000) }));
+  }
+
   toJSON(): Record<string, unknown> {
     return { calls: this.calls, sharedCalls: this.sharedCalls, indexHits: this.indexHits, plans: this.plans };
   }
 }
 
-export function createRequestScope(requestId: string, timeoutMs: number): RequestScope {
-  return { requestId, deadline: Date.now() + timeoutMs, accounting: new RequestAccounting() };
+export function createRequestScope(requestId: string, timeoutMs: number, signal?: AbortSignal): RequestScope {
+  return {
+    requestId,
+    deadline: Date.now() + timeoutMs,
+    accounting: new RequestAccounting(),
+    signal,
+    staleIfError: true,
+  };
 }

@@ -79,6 +79,8 @@ describe("circuit breakers (API.md §6 Failing upstreams)", () => {
         // may send as much as it likes: only the breaker may hold calls back.
         GATEWAY_TRAFFIC_MAX_AGE_MS: "0",
         GATEWAY_PROFILE_MAX_AGE_MS: "0",
+        // These cases are about the errors themselves: no kept data answers in their place.
+        GATEWAY_STALE_IF_ERROR_MS: "0",
         GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "0",
         GATEWAY_REQUEST_TIMEOUT_MS: "3000",
       },

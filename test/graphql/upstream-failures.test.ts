@@ -18,6 +18,8 @@ describe("upstream failures: the right code, the other upstream's data intact, n
       env: {
         GATEWAY_TRAFFIC_MAX_AGE_MS: "0",
         GATEWAY_PROFILE_MAX_AGE_MS: "0",
+        // These cases are about the errors themselves: no kept data answers in their place.
+        GATEWAY_STALE_IF_ERROR_MS: "0",
         GATEWAY_REQUEST_TIMEOUT_MS: "1500",
       },
     });

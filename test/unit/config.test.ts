@@ -45,6 +45,7 @@ describe("loadConfig", () => {
       rateLimitPerMinute: 90,
       trafficMaxAgeMs: 2000,
       profileMaxAgeMs: 60000,
+      staleIfErrorMs: 300000,
       planning: true,
       production: false,
       agentPageCache: null,
@@ -60,6 +61,11 @@ describe("loadConfig", () => {
     expect(config.agentPageCache).toEqual({ bytes: 64_000_000 });
     expect(config.bridgePageCache).toEqual({ records: 5000 });
     expect(() => loadConfig({ GATEWAY_AGENT_PAGE_CACHE: "lots" })).toThrow(ConfigError);
+  });
+
+  it("reads the stale-if-error bound; 0 turns it off", () => {
+    expect(loadConfig({ GATEWAY_STALE_IF_ERROR_MS: "0" }).staleIfErrorMs).toBe(0);
+    expect(loadConfig({ GATEWAY_STALE_IF_ERROR_MS: "60000" }).staleIfErrorMs).toBe(60000);
   });
 
   it("reads both upstreams, the admin base defaulting to the list base, trailing slashes dropped", () => {
@@ -118,6 +124,8 @@ describe("loadConfig", () => {
     [{ GATEWAY_CORS_ORIGINS: "app.example" }, "GATEWAY_CORS_ORIGINS"],
     [{ GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "-1" }, "GATEWAY_CALLER_RATE_LIMIT_PER_MIN"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ GATEWAY_STALE_IF_ERROR_MS: "-1" }, "GATEWAY_STALE_IF_ERROR_MS"],
+    [{ GATEWAY_STALE_IF_ERROR_MS: "5 min" }, "GATEWAY_STALE_IF_ERROR_MS"],
   ])("rejects %o naming %s", (env, variable) => {
     const error = errorOf(env as Record<string, string>);
     expect(error.variable).toBe(variable);

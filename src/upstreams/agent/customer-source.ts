@@ -82,6 +82,8 @@ const byLowerName: Lookup<AgentCustomer, AgentCustomerIndex, AgentCustomer | nul
 export interface AgentSourceOptions {
   /** How old shared customer data may be when served (traffic figures), ms. */
   maxAgeMs: number;
+  /** Stale if error: how old kept data may answer a failed read, ms; 0 or absent: never. */
+  staleIfErrorMs?: number;
   planner: Planner;
   cacheBudget?: CacheBudget;
   clock?: Clock;

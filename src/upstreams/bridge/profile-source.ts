@@ -113,6 +113,8 @@ export interface BridgeSourceOptions {
   linkField: string;
   /** How old shared profile data may be when served, ms. */
   maxAgeMs: number;
+  /** Stale if error: how old kept data may answer a failed read, ms; 0 or absent: never. */
+  staleIfErrorMs?: number;
   planner: Planner;
   budget: BudgetPort;
   cacheBudget?: CacheBudget;

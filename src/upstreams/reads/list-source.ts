@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { mapSettled } from "../concurrency";
-import { UpstreamError, type UpstreamName } from "../errors";
+import { isUpstreamError, UpstreamError, type UpstreamName } from "../errors";
 import type { RequestScope } from "../request-scope";
 import { systemClock, type Clock } from "./clock";
 import { fetchRange, scanWhole, type FetchPage, type FirstPage, type ScanPage } from "./page-scan";
@@ -73,6 +73,11 @@ export interface BudgetPort {
 export interface ListSourceOptions {
   /** How old shared data may be when served, ms (page reuse and the index). */
   maxAgeMs: number;
+  /**
+   * Stale if error (API.md §6): how old kept data may be when it answers a read whose upstream failed
+   * (or whose circuit is open), ms; 0 or absent: never.
+   */
+  staleIfErrorMs?: number;
   /** How much of answered pages is kept for reuse. */
   cacheBudget: CacheBudget;
   planner: Planner;
@@ -146,8 +151,9 @@ export class ListSource<Row, Index> {
     this.planner = options.planner;
     this.budget = options.budget ?? null;
     this.latency = new LatencyMeter(options.initialLatency ?? DEFAULT_LATENCY);
-    this.index = new SharedIndex(options.maxAgeMs, clock);
-    this.reads = new PageReuse(options.maxAgeMs, options.cacheBudget, (page) => page.rows, clock);
+    const staleMs = options.staleIfErrorMs ?? 0;
+    this.index = new SharedIndex(options.maxAgeMs, clock, undefined, staleMs);
+    this.reads = new PageReuse(options.maxAgeMs, options.cacheBudget, (page) => page.rows, clock, staleMs);
   }
 
   get pageCap(): number {
@@ -176,15 +182,25 @@ export class ListSource<Row, Index> {
    * One page call: shared with an identical one in flight or recently answered (when the planner shares
    * reads), counted for the request either way. `forIndex`: the page is for an index build and must be
    * read now, not served from an earlier answer (the index would outlive the freshness bound).
+   * `cancellable`: the call stops when every request waiting for it has gone (its client disconnected);
+   * false for an index build's pages, which serve every later request (never cancelled by a client).
+   * A page call that fails is answered by the last good answer of the same page while it is younger
+   * than the stale bound (not for an index build: the index falls back as a whole, see staleIndex).
    */
-  private page(params: PageParams, scope: RequestScope, forIndex: boolean): Promise<ScanPage<Row>> {
+  private page(
+    params: PageParams,
+    scope: RequestScope,
+    forIndex: boolean,
+    cancellable = true,
+  ): Promise<ScanPage<Row>> {
     const { upstream, endpoint } = this.adapter;
-    const start = async () => {
+    if (cancellable) this.throwIfCancelled(scope);
+    const start = async (signal?: AbortSignal) => {
       const started = performance.now();
       const page = await this.adapter.page(params, {
         deadline: scope.deadline,
         requestId: scope.requestId,
-        signal: scope.signal,
+        signal,
       });
       this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
       if (params.filter === undefined) this.knownTotal = page.total;
@@ -193,13 +209,63 @@ export class ListSource<Row, Index> {
     };
     if (!this.planner.sharesReads) {
       scope.accounting.recordCall(upstream, endpoint);
-      return start();
+      return start(cancellable ? scope.signal : undefined);
     }
     const key = `${params.page}|${params.size}|${params.filter ?? ""}`;
-    const { promise, joined, hit } = this.reads.run(key, start, forIndex);
+    const { promise, joined, hit } = this.reads.run(
+      key,
+      start,
+      forIndex,
+      cancellable ? scope.signal : undefined,
+    );
     if (hit) scope.accounting.recordIndexHit(`${upstream}:${endpoint}`);
     else scope.accounting.recordCall(upstream, endpoint, joined);
-    return promise;
+    if (forIndex) return promise;
+    return promise.catch((error: unknown) => {
+      const kept = this.mayServeStale(error, scope) ? this.reads.stale(key) : null;
+      if (kept === null) throw error;
+      scope.accounting.recordStale(upstream, kept.ageMs);
+      return kept.value;
+    });
+  }
+
+  /** A request whose client has gone starts no more upstream work of its own. */
+  private throwIfCancelled(scope: RequestScope): void {
+    if (scope.signal?.aborted !== true) return;
+    const { upstream, endpoint } = this.adapter;
+    throw new UpstreamError(`${upstream} ${endpoint}: call cancelled by the caller`, {
+      upstream,
+      kind: "timeout",
+      endpoint,
+      gatewaySide: true,
+    });
+  }
+
+  /**
+   * Stale if error (API.md §6): a read of this upstream failed (whatever the kind: an open circuit, a
+   * timeout, a refused budget) for a request that is still there and is not a mutation's.
+   */
+  private mayServeStale(error: unknown, scope: RequestScope): boolean {
+    return (
+      scope.staleIfError &&
+      scope.signal?.aborted !== true &&
+      isUpstreamError(error) &&
+      error.upstream === this.adapter.upstream
+    );
+  }
+
+  /** The index's last good generation, when the failed read may be answered from it; null otherwise. */
+  private staleIndex(error: unknown, scope: RequestScope, lookup: string): Index | null {
+    if (!this.mayServeStale(error, scope)) return null;
+    const held = this.index.stale();
+    if (held === null) return null;
+    scope.accounting.recordStale(this.adapter.upstream, held.ageMs);
+    scope.accounting.recordPlan(
+      lookup,
+      "stale",
+      `index ${Math.floor(held.ageMs / 1000)} s old, the read failed`,
+    );
+    return held.data;
   }
 
   /** Fewer rows than asked on a page that is not the last: the upstream's hidden cap, planned with from now on. */
@@ -216,7 +282,8 @@ export class ListSource<Row, Index> {
   }
 
   private fetcher(scope: RequestScope, filter?: string, forIndex = false): FetchPage<Row> {
-    return (page, size) => this.page({ page, size, filter }, scope, forIndex);
+    // An index build's pages (forIndex) serve everyone after this request: never cancelled by it.
+    return (page, size) => this.page({ page, size, filter }, scope, forIndex, !forIndex);
   }
 
   private scanOptions(maxPageSize: number) {
@@ -317,15 +384,36 @@ export class ListSource<Row, Index> {
     filter: string | undefined,
     scope: RequestScope,
   ): Promise<{ total: number; rows: Row[] }> {
+    this.throwIfCancelled(scope);
     await this.refreshIfDue(scope);
     const plan = await this.plan(scope, { kind: "window", filtered: filter !== undefined });
     const fresh = plan.kind === "index" ? this.index.fresh() : null;
     if (fresh !== null) {
       scope.accounting.recordIndexHit(this.adapter.indexName);
-      const all = this.adapter.rowsOf(fresh);
-      const rows = filter === undefined ? all : all.filter((row) => this.adapter.matchesFilter(row, filter));
-      return { total: rows.length, rows: rows.slice(offset, offset + limit) };
+      return this.windowOf(fresh, offset, limit, filter);
     }
+    try {
+      return await this.readWindow(offset, limit, filter, scope);
+    } catch (error) {
+      const stale = this.staleIndex(error, scope, `${this.adapter.upstream}.window`);
+      if (stale === null) throw error;
+      return this.windowOf(stale, offset, limit, filter);
+    }
+  }
+
+  private windowOf(index: Index, offset: number, limit: number, filter: string | undefined) {
+    const all = this.adapter.rowsOf(index);
+    const rows = filter === undefined ? all : all.filter((row) => this.adapter.matchesFilter(row, filter));
+    return { total: rows.length, rows: rows.slice(offset, offset + limit) };
+  }
+
+  /** The window's own pages (a failed page answered by its last good answer, see page()). */
+  private async readWindow(
+    offset: number,
+    limit: number,
+    filter: string | undefined,
+    scope: RequestScope,
+  ): Promise<{ total: number; rows: Row[] }> {
     if (filter === undefined) {
       scope.accounting.recordPlan(`${this.adapter.upstream}.window`, "window", `${offset}+${limit}`);
       return this.range(scope, undefined, offset, limit, this.pageCap);
@@ -347,6 +435,32 @@ export class ListSource<Row, Index> {
     keys: readonly string[],
     scope: RequestScope,
   ): Promise<(R | Error)[]> {
+    let answers: (R | Error)[];
+    try {
+      answers = await this.plannedLookup(spec, keys, scope);
+    } catch (error) {
+      // A failed scan, probe or refused budget: every key from the last good index, if it may serve.
+      const stale = this.staleIndex(error, scope, spec.name);
+      if (stale === null) throw error;
+      return keys.map((key) => spec.fromIndex(stale, key));
+    }
+    // Keys whose own filtered read failed (and had no last good page): from the last good index.
+    const failed = answers.find((answer): answer is Error => answer instanceof Error);
+    const stale = failed === undefined ? null : this.staleIndex(failed, scope, spec.name);
+    if (stale === null) return answers;
+    return answers.map((answer, i) =>
+      answer instanceof Error && this.mayServeStale(answer, scope)
+        ? spec.fromIndex(stale, keys[i] as string)
+        : answer,
+    );
+  }
+
+  private async plannedLookup<R>(
+    spec: Lookup<Row, Index, R>,
+    keys: readonly string[],
+    scope: RequestScope,
+  ): Promise<(R | Error)[]> {
+    this.throwIfCancelled(scope);
     await this.refreshIfDue(scope);
     const found = new Map<string, R | Error>();
     let head: FirstPage<Row> | undefined;
@@ -354,6 +468,7 @@ export class ListSource<Row, Index> {
       keys.map((key) => (found.has(key) ? (found.get(key) as R | Error) : from(key)));
     const pending = () => [...new Set(keys)].filter((key) => !found.has(key));
     for (;;) {
+      this.throwIfCancelled(scope);
       const todo = pending();
       if (todo.length === 0) return answers(() => spec.missing);
       const request = { kind: "keys", keys: todo.length, filterable: spec.filterOf !== undefined } as const;

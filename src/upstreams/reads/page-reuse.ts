@@ -40,15 +40,34 @@ export function estimateBytes(value: unknown, depth = 0): number {
   return bytes;
 }
 
+/** A read in flight: shared by every caller of the same key until it settles. */
+interface Flight<T> {
+  promise: Promise<T>;
+  /** Cancels the call; null when a caller that cannot cancel (no signal) started it. */
+  controller: AbortController | null;
+  /** Callers with a signal still waiting; the call is cancelled when the last of them goes. */
+  waiting: number;
+  /** A caller without a signal (an index build, background work) waits: never cancelled. */
+  pinned: boolean;
+  cleanups: (() => void)[];
+}
+
 /**
  * Identical reads are made once: while one is in flight every later caller with the same key shares its
  * promise; once answered, it is served again while younger than `maxAgeMs` (counted from the call's
  * start), within the cache budget (least recently used first out; lru-cache keeps the accounts). Only
  * for reads: mutations never pass here.
+ *
+ * A read in flight is cancelled only when every caller that waits for it has gone (each caller's
+ * signal aborted: its client disconnected); a caller without a signal keeps it going to the end.
+ *
+ * Stale if error (API.md §6): answers are kept until `staleMs` (when longer than `maxAgeMs`), within the
+ * same budget, so that a failed read of the same page can be answered with the last good one (`stale`).
  */
 export class PageReuse<T> {
-  private readonly inFlight = new Map<string, Promise<T>>();
-  private readonly answered: LRUCache<string, { value: T }> | null;
+  private readonly inFlight = new Map<string, Flight<T>>();
+  private readonly answered: LRUCache<string, { value: T; at: number }> | null;
+  private readonly keepMs: number;
   private generation = 0;
 
   constructor(
@@ -57,6 +76,7 @@ export class PageReuse<T> {
     /** Rows of one answer. */
     rowsOf: (value: T) => readonly unknown[],
     private readonly clock: Clock = systemClock,
+    private readonly staleMs = 0,
   ) {
     const maxSize = "records" in budget ? budget.records : budget.bytes;
     const weigh =
@@ -66,16 +86,32 @@ export class PageReuse<T> {
             const rows = rowsOf(value);
             return 64 + (rows.length === 0 ? 0 : rows.length * estimateBytes(rows[0]));
           };
+    this.keepMs = Math.max(maxAgeMs, staleMs);
     this.answered =
-      maxAgeMs > 0 && maxSize > 0
+      this.keepMs > 0 && maxSize > 0
         ? new LRUCache({
             maxSize,
             sizeCalculation: (entry) => Math.max(1, weigh(entry.value)),
-            ttl: maxAgeMs,
+            ttl: this.keepMs,
             ttlResolution: 0,
             perf: { now: () => clock.now() },
           })
         : null;
+  }
+
+  /** An answer still fresh (within `maxAgeMs` of its call's start), else undefined. */
+  private fresh(key: string): T | undefined {
+    if (this.maxAgeMs <= 0) return undefined;
+    const entry = this.answered?.get(key);
+    return entry !== undefined && this.clock.now() - entry.at <= this.maxAgeMs ? entry.value : undefined;
+  }
+
+  /** The last good answer of `key` and its age, when younger than the stale bound; else null. */
+  stale(key: string): { value: T; ageMs: number } | null {
+    const entry = this.answered?.get(key);
+    if (entry === undefined) return null;
+    const ageMs = this.clock.now() - entry.at;
+    return ageMs < this.staleMs ? { value: entry.value, ageMs } : null;
   }
 
   /**
@@ -84,40 +120,76 @@ export class PageReuse<T> {
    * from answers that are already old, or it would outlive the freshness bound), and its answer is not
    * kept (the index holds its rows; keeping the page too would keep the previous generation of rows
    * alive after every rebuild).
+   * `signal`: the caller's; absent, the read is never cancelled while this caller waits. `start` gets
+   * the signal the call must honour (aborted once every waiting caller has gone).
    */
   run(
     key: string,
-    start: () => Promise<T>,
+    start: (signal?: AbortSignal) => Promise<T>,
     forIndex = false,
+    signal?: AbortSignal,
   ): { promise: Promise<T>; joined: boolean; hit: boolean } {
-    const answered = forIndex ? undefined : this.answered?.get(key);
-    if (answered) return { promise: Promise.resolve(answered.value), joined: false, hit: true };
+    const answered = forIndex ? undefined : this.fresh(key);
+    if (answered !== undefined) return { promise: Promise.resolve(answered), joined: false, hit: true };
     const existing = this.inFlight.get(key);
-    if (existing) return { promise: existing, joined: true, hit: false };
+    if (existing) {
+      this.wait(key, existing, signal);
+      return { promise: existing.promise, joined: true, hit: false };
+    }
     const startedAt = this.clock.now();
     const generation = this.generation;
-    const promise = start().then(
+    const controller = signal === undefined ? null : new AbortController();
+    const flight: Flight<T> = {
+      promise: undefined as unknown as Promise<T>,
+      controller,
+      waiting: 0,
+      pinned: false,
+      cleanups: [],
+    };
+    flight.promise = start(controller?.signal).then(
       (value) => {
-        this.settle(key, promise);
+        this.settle(key, flight);
         // A read that started before an invalidation may predate the change: serve it, don't keep it.
-        const ttl = this.maxAgeMs - (this.clock.now() - startedAt);
+        const ttl = this.keepMs - (this.clock.now() - startedAt);
         if (!forIndex && generation === this.generation && ttl > 0)
-          this.answered?.set(key, { value }, { ttl });
+          this.answered?.set(key, { value, at: startedAt }, { ttl });
         return value;
       },
       (error: unknown) => {
-        this.settle(key, promise);
+        this.settle(key, flight);
         throw error;
       },
     );
-    this.inFlight.set(key, promise);
-    return { promise, joined: false, hit: false };
+    this.inFlight.set(key, flight);
+    this.wait(key, flight, signal);
+    return { promise: flight.promise, joined: false, hit: false };
   }
 
-  private settle(key: string, promise: Promise<T>): void {
-    if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
+  /** One more caller waits for `flight`: counted, and uncounted when its signal aborts. */
+  private wait(key: string, flight: Flight<T>, signal: AbortSignal | undefined): void {
+    const controller = flight.controller;
+    if (controller === null) return;
+    if (signal === undefined) {
+      flight.pinned = true;
+      return;
+    }
+    flight.waiting += 1;
+    const gone = () => {
+      flight.waiting -= 1;
+      if (flight.waiting > 0 || flight.pinned) return;
+      // Nobody waits any more: the call stops, and a later caller of the same key starts its own.
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+      controller.abort();
+    };
+    signal.addEventListener("abort", gone, { once: true });
+    flight.cleanups.push(() => signal.removeEventListener("abort", gone));
   }
 
+  private settle(key: string, flight: Flight<T>): void {
+    if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    for (const cleanup of flight.cleanups) cleanup();
+    flight.cleanups.length = 0;
+  }
   /** Rows or bytes held now (tests, operators). */
   get size(): number {
     return this.answered?.calculatedSize ?? 0;

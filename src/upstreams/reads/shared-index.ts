@@ -3,6 +3,10 @@
  * served only while younger than `maxAgeMs`, rebuilt single-flight (concurrent requests share one scan),
  * and dropped by `invalidate()` when a mutation changes what it holds. Under steady demand it is rebuilt
  * ahead of time (from `refreshAheadRatio` of its age bound), so that requests rarely wait for a scan.
+ * Past its bound the last good generation is kept until `staleMs` (stale if error, API.md §6): a read
+ * whose upstream fails may still be answered from it. It is the same snapshot that is kept anyway until
+ * the next build replaces it, so this costs no memory beyond what a rebuild already holds; once older
+ * than both bounds it is dropped.
  */
 import { systemClock, type Clock } from "./clock";
 
@@ -24,6 +28,8 @@ export class SharedIndex<T> {
     private readonly maxAgeMs: number,
     private readonly clock: Clock = systemClock,
     private readonly refreshAheadRatio = 0.8,
+    /** Stale if error: how old the held snapshot may be when answering for a failed read; 0: never. */
+    private readonly staleMs = 0,
   ) {}
 
   private now(): number {
@@ -38,6 +44,18 @@ export class SharedIndex<T> {
   /** The snapshot if fresh, else null. */
   fresh(): T | null {
     if (this.value && this.now() - this.value.builtAt <= this.maxAgeMs) return this.value.data;
+    return null;
+  }
+
+  /**
+   * The held snapshot and its age when it may answer for a failed read (younger than the stale bound),
+   * else null. A snapshot older than both bounds is dropped here: nothing may serve it any more.
+   */
+  stale(): { data: T; ageMs: number } | null {
+    if (this.value === null) return null;
+    const ageMs = this.now() - this.value.builtAt;
+    if (ageMs < this.staleMs) return { data: this.value.data, ageMs };
+    if (ageMs > this.maxAgeMs) this.value = null;
     return null;
   }
 
