@@ -41,9 +41,16 @@ export function requestIdFrom(header: string | undefined): string {
 
 export function createContext(
   services: GatewayServices,
-  request: { requestId: string; caller: Caller; debug: boolean; record?: RequestRecord },
+  request: {
+    requestId: string;
+    caller: Caller;
+    debug: boolean;
+    record?: RequestRecord;
+    /** Aborted when the client goes away before its answer is finished (src/http/app.ts). */
+    signal?: AbortSignal;
+  },
 ): GatewayContext {
-  const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs);
+  const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs, request.signal);
   return {
     requestId: request.requestId,
     scope,

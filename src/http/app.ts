@@ -9,7 +9,8 @@ import Fastify, {
   type FastifyRequest,
   type HookHandlerDoneFunction,
 } from "fastify";
-import type { Server } from "node:http";
+import { setMaxListeners } from "node:events";
+import type { Server, ServerResponse } from "node:http";
 import { constants as zlib } from "node:zlib";
 import { AuthenticationError, type TokenVerifier } from "../auth/jwt";
 import { anonymousCaller, hasScope, Scope, unprovenCaller, type Caller } from "../auth/scopes";
@@ -207,6 +208,21 @@ function rateLimit(deps: EdgeDependencies): Hook | null {
   };
 }
 
+/**
+ * A signal aborted when the client goes away before its answer is finished: the response closes (the
+ * connection ended) without having finished. One listener per request; the read path stops the upstream
+ * work only this request needed (src/upstreams/reads/).
+ */
+function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  // Each upstream read the request waits for listens to it (and lets go when the read settles).
+  setMaxListeners(0, controller.signal);
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /** Every HTTP method: the ones GraphQL does not use are answered 405 (with Allow), not 404. */
 const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"] as const;
 
@@ -244,7 +260,7 @@ function graphqlRoute(deps: EdgeDependencies) {
         enforcePersistedDocuments(deps.persistedDocuments),
       ]),
       handler: fastifyApolloHandler(apollo, {
-        context: async (request) => {
+        context: async (request, reply) => {
           const caller = callerOf(request);
           // In production the accounting shows internals: only callers holding gateway:debug may ask.
           const mayDebug = !config.production || hasScope(caller, Scope.GatewayDebug);
@@ -253,6 +269,7 @@ function graphqlRoute(deps: EdgeDependencies) {
             caller,
             record: request.edge.record,
             debug: config.debugExtensions && mayDebug && header(request, "x-gateway-debug") === "1",
+            signal: abortedWhenClientLeaves(reply.raw),
           });
         },
       }),

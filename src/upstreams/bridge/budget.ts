@@ -153,6 +153,15 @@ export class BridgeBudget {
   /** Takes one slot for a call (retries included), waiting for it only if it frees before `deadline`. */
   async acquire(deadline: number, endpoint: string, signal?: AbortSignal): Promise<void> {
     for (;;) {
+      // A call whose callers have all gone takes no slot (and stops waiting for one).
+      if (signal?.aborted) {
+        throw new UpstreamError("Bridge call cancelled by the caller.", {
+          upstream: "bridge",
+          kind: "timeout",
+          endpoint,
+          gatewaySide: true,
+        });
+      }
       const at = this.clock.now();
       const slot = await this.store.take(at, this.options.perMinute, BRIDGE_RATE.windowMs);
       if (slot.taken) {
@@ -167,7 +176,7 @@ export class BridgeBudget {
           retryAfterMs: slot.nextAt - at,
         });
       }
-      await this.clock.sleep(slot.nextAt - at, signal);
+      await this.clock.sleep(slot.nextAt - at, signal).catch(() => undefined);
     }
   }
 
