@@ -13,8 +13,9 @@ export interface ObserverDependencies {
   tracer: Tracer | null;
 }
 
-function outcomeOf(error: unknown): UpstreamErrorKind | "error" {
-  return isUpstreamError(error) ? error.kind : "error";
+function outcomeOf(error: unknown): UpstreamErrorKind | "error" | "cancelled" {
+  if (!isUpstreamError(error)) return "error";
+  return error.cancelled ? "cancelled" : error.kind;
 }
 
 /**
@@ -25,10 +26,27 @@ function outcomeOf(error: unknown): UpstreamErrorKind | "error" {
 export function createCallInstrument(deps: ObserverDependencies): CallInstrument {
   const { metrics, health, logger, tracer } = deps;
 
-  function observe(call: UpstreamCall, outcome: "ok" | UpstreamErrorKind | "error", seconds: number): void {
+  function observe(
+    call: UpstreamCall,
+    outcome: "ok" | UpstreamErrorKind | "error" | "cancelled",
+    seconds: number,
+  ): void {
     const labels = { upstream: call.upstream, endpoint: call.endpoint };
     metrics.upstreamCalls.inc({ ...labels, outcome });
     metrics.upstreamDuration.observe(labels, seconds);
+    if (outcome === "cancelled") {
+      // Not the upstream's failure: every request that wanted the call had gone (client disconnects).
+      logger.info(
+        {
+          requestId: call.requestId,
+          upstream: call.upstream,
+          endpoint: call.endpoint,
+          attempt: call.attempt,
+        },
+        "upstream call cancelled",
+      );
+      return;
+    }
     if (outcome !== "error") health.record(call.upstream, outcome);
     if (outcome !== "ok") {
       logger.warn(

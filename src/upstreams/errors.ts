@@ -43,6 +43,8 @@ export interface UpstreamErrorDetails {
    * deadline had passed before it was sent. It says nothing about the upstream's health (circuit breaker).
    */
   gatewaySide?: boolean;
+  /** True when every request waiting for the call has gone (clients disconnected): it was stopped. */
+  cancelled?: boolean;
   /** True when the call was never sent because the endpoint's circuit is open (src/upstreams/breaker.ts). */
   circuitOpen?: boolean;
 }
@@ -57,6 +59,7 @@ export class UpstreamError extends Error {
   readonly retryAfterMs?: number;
   readonly ambiguous: boolean;
   readonly gatewaySide: boolean;
+  readonly cancelled: boolean;
   readonly circuitOpen: boolean;
 
   constructor(message: string, details: UpstreamErrorDetails) {
@@ -71,6 +74,7 @@ export class UpstreamError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.ambiguous = details.ambiguous ?? false;
     this.gatewaySide = details.gatewaySide ?? false;
+    this.cancelled = details.cancelled ?? false;
     this.circuitOpen = details.circuitOpen ?? false;
   }
 }

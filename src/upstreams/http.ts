@@ -160,6 +160,7 @@ function networkError(
   what: string,
   maybeSent: boolean,
   gatewaySide = false,
+  cancelled = false,
 ): UpstreamError {
   return new UpstreamError(`${ctx.upstream} ${ctx.endpoint}: ${what}`, {
     upstream: ctx.upstream,
@@ -167,6 +168,7 @@ function networkError(
     endpoint: ctx.endpoint,
     ambiguous: ctx.mutation && maybeSent,
     gatewaySide,
+    cancelled,
   });
 }
 
@@ -177,7 +179,7 @@ function classifyFailure(
   deadlineHit: boolean,
   callerAborted: boolean,
 ): UpstreamError {
-  if (callerAborted) return networkError(ctx, "timeout", "call cancelled by the caller", true, true);
+  if (callerAborted) return networkError(ctx, "timeout", "call cancelled by the caller", true, true, true);
   if (deadlineHit) return networkError(ctx, "timeout", "no answer before the deadline", true);
   const code = errorCode(err);
   switch (code) {
@@ -212,7 +214,8 @@ export async function sendHttp(
   ctx: HttpCallContext,
 ): Promise<HttpResponse> {
   const remaining = ctx.deadline - Date.now();
-  if (ctx.signal?.aborted) throw networkError(ctx, "timeout", "call cancelled by the caller", false, true);
+  if (ctx.signal?.aborted)
+    throw networkError(ctx, "timeout", "call cancelled by the caller", false, true, true);
   if (remaining <= 0) throw networkError(ctx, "timeout", "deadline passed before sending", false, true);
 
   // One abort covers connect, headers and body: per-phase timeouts alone would let a slow trickle outlive

@@ -160,6 +160,7 @@ export class BridgeBudget {
           kind: "timeout",
           endpoint,
           gatewaySide: true,
+          cancelled: true,
         });
       }
       const at = this.clock.now();

@@ -238,6 +238,7 @@ export class ListSource<Row, Index> {
       kind: "timeout",
       endpoint,
       gatewaySide: true,
+      cancelled: true,
     });
   }
 
