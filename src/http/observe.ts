@@ -66,6 +66,8 @@ export function observeRequests(deps: {
           calls: record.calls,
           sub: caller?.sub ?? null,
           ...(record.refused === null ? {} : { refused: redact(record.refused) }),
+          // The client went away before its answer was finished (its upstream work was cancelled).
+          ...(res.writableFinished ? {} : { aborted: true }),
         },
         "graphql request",
       );
