@@ -109,6 +109,44 @@ describe("page reuse (lru-cache underneath)", () => {
   it("estimates bytes from strings and fields", () => {
     expect(estimateBytes({ a: "xy" })).toBe(16 + 16 + 2 + 16 + 4);
   });
+
+  it("keeps answers past the freshness bound until the stale bound, for failed reads only", async () => {
+    const clock = new ManualClock(1_000_000);
+    const reuse = new PageReuse(1000, { records: 100 }, (p: { rows: unknown[] }) => p.rows, clock, 5000);
+    await reuse.run("k", () => Promise.resolve(page(2))).promise;
+    clock.advance(2500);
+    // Not fresh: a read is made; but the last good answer is there for a failure, 2.5 s old.
+    expect(reuse.run("other", () => Promise.resolve(page(1))).hit).toBe(false);
+    expect(reuse.stale("k")).toMatchObject({ ageMs: 2500 });
+    clock.advance(2500);
+    expect(reuse.stale("k")).toBeNull();
+  });
+
+  it("cancels a read in flight only when every caller waiting for it has gone", async () => {
+    const reuse = reuseOf(1000, { records: 100 });
+    const [a, b] = [new AbortController(), new AbortController()];
+    let signal: AbortSignal | undefined;
+    reuse.run("k", (s) => ((signal = s), new Promise(() => undefined)), false, a.signal);
+    reuse.run("k", () => Promise.reject(new Error("not called")), false, b.signal);
+    a.abort();
+    expect(signal?.aborted).toBe(false);
+    b.abort();
+    expect(signal?.aborted).toBe(true);
+    // Gone from the reads in flight: the next caller starts its own read.
+    expect(
+      reuse.run("k", () => new Promise(() => undefined), false, new AbortController().signal).joined,
+    ).toBe(false);
+  });
+
+  it("never cancels a read a caller without a signal waits for (an index build's page)", () => {
+    const reuse = reuseOf(1000, { records: 100 });
+    const a = new AbortController();
+    let signal: AbortSignal | undefined;
+    reuse.run("k", (s) => ((signal = s), new Promise(() => undefined)), false, a.signal);
+    reuse.run("k", () => Promise.reject(new Error("not called")), true);
+    a.abort();
+    expect(signal?.aborted).toBe(false);
+  });
 });
 
 describe("the shared index", () => {
@@ -126,6 +164,18 @@ describe("the shared index", () => {
     expect(index.state()).toEqual({ fresh: true, building: false, dueForRefresh: true });
     clock.advance(201);
     expect(index.state().fresh).toBe(false);
+  });
+
+  it("keeps its last generation for failed reads until the stale bound, then drops it", async () => {
+    const clock = new ManualClock(1_000_000);
+    const index = new SharedIndex<string>(1000, clock, undefined, 3000);
+    await index.get(() => Promise.resolve("v1")).promise;
+    clock.advance(2999);
+    expect(index.fresh()).toBeNull();
+    expect(index.stale()).toEqual({ data: "v1", ageMs: 2999 });
+    clock.advance(1);
+    expect(index.stale()).toBeNull();
+    expect(index.ageMs()).toBeNull();
   });
 });
 
