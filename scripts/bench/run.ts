@@ -110,6 +110,10 @@ export interface WorkloadResult {
   optimum: Calls;
   /** Requests of the cold phase (the optimum is for all of them). */
   coldRequests: number;
+  /** Fewest sequential round trips of the cold query (workloads.ts). */
+  roundTrips: number;
+  /** Records decoded on the cold path. */
+  decodedRecords: Calls;
   modes: ModeResult[];
 }
 
@@ -452,6 +456,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         note: workload.note,
         optimum: workload.optimum,
         coldRequests: workload.cold.length,
+        roundTrips: workload.roundTrips,
+        decodedRecords: workload.decodedRecords,
         modes,
       });
     }

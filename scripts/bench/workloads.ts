@@ -38,6 +38,13 @@ export interface Workload {
   connections?: number;
   /** Fewest upstream calls the whole cold phase can cost. */
   optimum: Calls;
+  /**
+   * Fewest sequential upstream round trips the cold query needs (calls that can run at the same time
+   * count once): the cold-time target is 1.5 × (roundTrips × per-call latency + decode time).
+   */
+  roundTrips: number;
+  /** Records decoded on the cold path (one thread: decoding adds up even when calls overlap). */
+  decodedRecords: Calls;
   /** Fewest upstream calls a load phase ending `elapsedMs` after the cold phase began can cost in total. */
   floor: (elapsedMs: number) => Calls;
   /** How the optimum follows from the upstream APIs. */
@@ -56,6 +63,15 @@ function refreshes(elapsedMs: number, maxAgeMs: number): number {
   return maxAgeMs <= 0 ? Infinity : Math.floor(elapsedMs / maxAgeMs);
 }
 
+/**
+ * Round trips of a whole-list read on a cold gateway: one page when the list fits in one, else two —
+ * page 1 tells the total (and the real page cap), then every other page at once (no documented agent
+ * rate limit; a Bridge scan of a few pages fits its 100 a minute).
+ */
+function scanTrips(rows: number, cap: number): number {
+  return rows <= cap ? 1 : 2;
+}
+
 /** A deterministic spread of indexes in [0, n). */
 function spread(count: number, n: number, salt: number): number[] {
   const out: number[] = [];
@@ -72,6 +88,8 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
   const n = ctx.customers.length;
   const agentScan = Math.max(1, Math.ceil(n / ctx.agentCap));
   const bridgeScan = Math.max(1, Math.ceil(ctx.records.length / ctx.bridgeCap));
+  const agentTrips = scanTrips(n, ctx.agentCap);
+  const bridgeTrips = scanTrips(ctx.records.length, ctx.bridgeCap);
   const ta = ctx.trafficMaxAgeMs;
   const tp = ctx.profileMaxAgeMs;
 
@@ -118,10 +136,13 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       nextBody: () => trafficPage,
       fixed: true,
       optimum: { agent: 1, bridge: 0 },
+      roundTrips: 1,
+      decodedRecords: { agent: 50, bridge: 0 },
       floor: (ms) => ({ agent: refreshes(ms, ta), bridge: 0 }),
       note:
         `1 agent list call (pageSize 50 ≤ the list's cap of ${ctx.agentCap}); nothing from Bridge. Under load the ` +
-        `page may be reused while its traffic is younger than ${ta} ms: 1 call per ${ta} ms at best.`,
+        `page may be reused while its traffic is younger than ${ta} ms: 1 call per ${ta} ms at best. ` +
+        `Cold: 1 round trip.`,
     },
     {
       id: "profile-page",
@@ -130,12 +151,15 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       nextBody: () => profilePage,
       fixed: true,
       optimum: { agent: 1, bridge: bridgeScan },
+      roundTrips: Math.max(1, bridgeTrips),
+      decodedRecords: { agent: 50, bridge: ctx.records.length },
       floor: (ms) => ({ agent: refreshes(ms, ta), bridge: bridgeScan * refreshes(ms, tp) }),
       note:
         `Cold: 1 agent call + ${bridgeScan} Bridge calls, since Bridge cannot filter on the link field ` +
         `(${ctx.linkField}): a full scan of ${ctx.records.length} records at ${ctx.bridgeCap} per page is the ` +
         `minimum. Warm: the profiles are reusable for ${tp} ms, so 0 Bridge calls and 1 agent call per request ` +
-        `(per ${ta} ms at best).`,
+        `(per ${ta} ms at best). Cold: ${bridgeTrips} round trip(s) — the Bridge scan needs nothing from the ` +
+        `agent page, so both start at once; page 1 tells the total, the other pages go together.`,
     },
     {
       id: "twenty-names",
@@ -144,10 +168,13 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       nextBody: () => nameQuery,
       fixed: true,
       optimum: { agent: nameCost, bridge: 0 },
+      roundTrips: 1,
+      decodedRecords: { agent: names.length, bridge: 0 },
       floor: (ms) => ({ agent: nameCost * refreshes(ms, ta), bridge: 0 }),
       note:
         `min(20 filtered lookups, a full scan of ${n} customers at ${ctx.agentCap} per page = ${agentScan}) = ` +
-        `${nameCost} agent calls (the user-name filter is a substring match, one name per call).`,
+        `${nameCost} agent calls (the user-name filter is a substring match, one name per call). Cold: 1 round ` +
+        `trip — the 20 filtered lookups at once (the agent documents no rate limit).`,
     },
     {
       id: "profiles-customers",
@@ -156,11 +183,15 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       nextBody: () => profilesWithCustomers,
       fixed: true,
       optimum: { agent: agentScan, bridge: 1 },
+      roundTrips: Math.max(1, agentTrips),
+      decodedRecords: { agent: n, bridge: 50 },
       floor: (ms) => ({ agent: agentScan * refreshes(ms, ta), bridge: refreshes(ms, tp) }),
       note:
         `1 Bridge page + ${agentScan} agent calls: the agent list has no id filter, so finding customers by id ` +
         `is a full scan (an early-stopping scan could end after ${earlyStop} page(s) for this dataset, because ` +
-        `the first profiles link to the first customers).`,
+        `the first profiles link to the first customers). Cold: ${agentTrips} round trip(s) — the agent scan ` +
+        `starts beside the Bridge page (it needs nothing from it), page 1 tells the total and the cap, the ` +
+        `other pages go together.`,
     },
     {
       id: "customer-by-id",
@@ -170,10 +201,13 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       fixed: false,
       connections: ctx.burst,
       optimum: { agent: agentScan, bridge: 0 },
+      roundTrips: agentTrips,
+      decodedRecords: { agent: n, bridge: 0 },
       floor: (ms) => ({ agent: agentScan * refreshes(ms, ta), bridge: 0 }),
       note:
         `${agentScan} agent calls for all ${ctx.burst} lookups together (cold figures are totals for the burst): ` +
-        `one shared full scan, since the list has no id filter.`,
+        `one shared full scan, since the list has no id filter. Cold: ${agentTrips} round trip(s) (page 1, ` +
+        `then the other pages together).`,
     },
   ];
 }
