@@ -62,6 +62,8 @@ export interface GatewayConfig {
    * (redis://:secret@host:6379/0), which is registered as a secret and never logged.
    */
   redisUrl: string | null;
+  /** Bridge calls a minute this replica allows itself while Redis cannot be reached. */
+  bridgeFallbackRateLimitPerMinute: number;
   /** OpenTelemetry traces over OTLP/HTTP, per the standard OTEL_* variables; null: off (and free). */
   tracing: { serviceName: string } | null;
   /** Null: the embedded agent simulator serves (only when no upstream is configured at all). */
@@ -427,6 +429,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     shutdownGraceMs: integer(env, "GATEWAY_SHUTDOWN_GRACE_MS", 10000, 0, 600000),
     tracing: tracing(env),
     redisUrl: redisUrl(env),
+    bridgeFallbackRateLimitPerMinute: integer(env, "BRIDGE_FALLBACK_RATE_LIMIT_PER_MIN", 10, 1, 100),
     agent,
     bridge,
     linkField: link,

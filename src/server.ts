@@ -27,6 +27,7 @@ import { guardedInstrument, UpstreamCircuits, type BreakerSettings } from "./ups
 import { logCircuitChange } from "./observability/circuit-log";
 import { createHttpApp } from "./http/app";
 import { RedisApqCache } from "./replicas/apq-cache";
+import { RedisBudgetStore } from "./replicas/budget-store";
 import { SharedStore } from "./replicas/redis";
 import { logger, registerSecrets, type Logger } from "./logger";
 import { PersistedDocuments } from "./persisted-documents/manifest";
@@ -207,13 +208,19 @@ export async function startGateway(
     );
   }
   const clock = options.clock ?? systemClock;
-  const budget = new BridgeBudget({ perMinute: config.rateLimitPerMinute, clock });
   // With REDIS_URL, what replicas share (API.md §8); without it, everything stays in this process.
   const store = config.redisUrl === null ? null : new SharedStore(config.redisUrl, log);
   // The first requests should already share; a Redis that is not there delays the start by 2 s at most.
   if (store !== null && (await store.whenReady(2000)) === "unavailable") {
     log.warn("Redis is not reachable at start: this replica uses its own state until it connects");
   }
+  const budget = new BridgeBudget({
+    perMinute: config.rateLimitPerMinute,
+    clock,
+    ...(store === null
+      ? {}
+      : { store: new RedisBudgetStore(store, config.bridgeFallbackRateLimitPerMinute) }),
+  });
   const circuits = new UpstreamCircuits({
     endpoints: KNOWN_ENDPOINTS,
     ...options.circuits,

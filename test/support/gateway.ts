@@ -44,14 +44,22 @@ function countByEndpoint(calls: readonly { endpoint: string }[]): Record<string,
 }
 
 export async function startStack(
-  options: { sims?: SimulatorOptions; env?: Record<string, string>; start?: StartOptions } = {},
+  options: {
+    sims?: SimulatorOptions;
+    /** Simulators another stack (or the test) started: shared, and left running by close(). */
+    simulators?: Simulators;
+    env?: Record<string, string>;
+    start?: StartOptions;
+  } = {},
 ): Promise<TestStack> {
   let logText = "";
   const logger = createLogger({
     level: "debug",
     destination: { write: (line: string) => void (logText += line) },
   });
-  const sims = await startSimulators({ dataset: { agentCustomers: 300, seed: 7 }, ...options.sims });
+  const sims =
+    options.simulators ??
+    (await startSimulators({ dataset: { agentCustomers: 300, seed: 7 }, ...options.sims }));
   const config = loadConfig({ GATEWAY_REQUEST_TIMEOUT_MS: "5000", METRICS_PORT: "0", ...options.env });
   const gateway = await startGateway(
     config,
@@ -111,7 +119,7 @@ export async function startStack(
     },
     async close() {
       await gateway.stop();
-      await sims.close();
+      if (options.simulators === undefined) await sims.close();
     },
   };
 }
