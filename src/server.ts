@@ -28,6 +28,7 @@ import { logCircuitChange } from "./observability/circuit-log";
 import { createHttpApp } from "./http/app";
 import { RedisApqCache } from "./replicas/apq-cache";
 import { RedisBudgetStore } from "./replicas/budget-store";
+import { InvalidationChannel } from "./replicas/invalidation";
 import { SharedStore } from "./replicas/redis";
 import { logger, registerSecrets, type Logger } from "./logger";
 import { PersistedDocuments } from "./persisted-documents/manifest";
@@ -238,6 +239,10 @@ export async function startGateway(
     createCallInstrument({ metrics, health, logger: log, tracer }),
   );
   const { services, close } = createServices(config, upstreams, budget, instrument, circuits, clock);
+  // A mutation here drops what the other replicas hold for the agent too.
+  const invalidation = store === null ? null : new InvalidationChannel(store, log);
+  invalidation?.connect("agent", services.agentSource);
+  invalidation?.connect("bridge", services.bridgeSource);
   metrics.watch({
     bridgeBudgetRemaining: () => budget.lastKnownAvailable(),
     indexAges: () => ({
@@ -322,6 +327,7 @@ export async function startGateway(
     await apollo.stop();
     await edge.close();
     await close();
+    invalidation?.close();
     await store?.close();
     throw error;
   }
@@ -337,6 +343,7 @@ export async function startGateway(
       });
     }
     await close();
+    invalidation?.close();
     await store?.close();
   };
   return {

@@ -540,8 +540,22 @@ export class ListSource<Row, Index> {
     return this.index.ageMs();
   }
 
+  /** Told of every change made here (replicas pass it on: src/replicas/invalidation.ts). */
+  private changed: (() => void) | null = null;
+
+  /** `listener` runs after each invalidate() of this process (not after forget()). */
+  onInvalidate(listener: () => void): void {
+    this.changed = listener;
+  }
+
   /** After a mutation: what the index and the reused pages hold may have changed. */
   invalidate(): void {
+    this.forget();
+    this.changed?.();
+  }
+
+  /** What another replica changed: forget what is held here, and tell no one. */
+  forget(): void {
     this.index.invalidate();
     this.reads.clear();
   }
