@@ -60,9 +60,34 @@ export class RedisBudgetStore implements BudgetStore {
     return this.shared.state === "available";
   }
 
+  /**
+   * Calls made on the fallback budget while Redis was away join the shared window once it is back, so
+   * that the other replicas count them too (a gate closed meanwhile is written there as well).
+   */
+  private async mergeLocal(at: number, windowMs: number): Promise<void> {
+    const { starts, gateUntil } = await this.local.usage(at, windowMs);
+    if (starts.length === 0 && gateUntil <= at) return;
+    const pipeline = this.shared.client.multi();
+    for (const start of starts) pipeline.zadd(CALLS, start, `${start}:${randomUUID()}`);
+    pipeline.pexpire(CALLS, windowMs * 2);
+    await pipeline.exec();
+    if (gateUntil > at) {
+      await this.shared.client.eval(
+        CLOSE_GATE,
+        1,
+        GATE,
+        String(gateUntil),
+        String(this.now()),
+        String(windowMs),
+      );
+    }
+    await this.local.clear();
+  }
+
   async take(at: number, limit: number, windowMs: number) {
     if (this.reachable) {
       try {
+        await this.mergeLocal(at, windowMs);
         const answer = (await this.shared.client.eval(
           TAKE,
           2,
