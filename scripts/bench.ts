@@ -23,7 +23,8 @@ const USAGE =
   "  [--duration S | --requests N] [--connections N] [--burst N] [--only id,id] [--quick] [--out DIR]\n" +
   '  [--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]\n' +
   "Workload ids: traffic-page, profile-page, twenty-names, profiles-customers, customer-by-id, decode\n" +
-  "  (decode: the in-process decoding cost of one full upstream page).";
+  "  (decode: the in-process decoding cost of one full upstream page), replicas (3 gateway processes\n" +
+  "  sharing one Redis; needs redis-server, which installs itself on Debian as root).";
 
 function parseOptions(argv: string[]): { options: BenchOptions; outDir: string } | null {
   const { values } = parseArgs({

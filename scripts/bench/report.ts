@@ -293,6 +293,20 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push("## Targets", "");
   for (const t of targets(report))
     lines.push(`- ${t.met ? "✅" : t.informative ? "ℹ️" : "❌"} ${t.name}: ${t.evidence}`);
+  if (report.replicas) {
+    const r = report.replicas;
+    const single = report.workloads
+      .find((w) => w.title === r.workload)
+      ?.modes.find((m) => m.mode === "planning");
+    lines.push("", "## Replicas (one Redis)", "");
+    lines.push(
+      `${r.replicas} gateway processes sharing one Redis, ${r.workload}: cold request sent to every replica at once: ` +
+        `${calls(r.coldCalls)} calls (one process: ${calls(r.singleColdCalls)}); load spread over them: ` +
+        `${r.rps.toFixed(0)} req/s (one process: ${single ? single.load.rps.toFixed(0) : "–"} req/s), ` +
+        `${calls(r.loadCalls)} calls, ${r.errors}/${r.requests} errors, ${r.bridge429} × 429, ${r.bridge418} × 418. ` +
+        "On 2 cores three processes share the CPU the one process had to itself.",
+    );
+  }
   lines.push("", "## Optimum per workload", "");
   for (const w of report.workloads) lines.push(`- **${w.title}**: ${w.note}`);
   lines.push("", "## Plans chosen on the cold phase (x-gateway-debug, planning on)", "");

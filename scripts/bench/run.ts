@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config";
 import { startSimulators, upstreamEnv } from "../../src/simulators";
 import type { Simulators } from "../../src/simulators";
 import { runDecodeBench, type DecodeReport } from "./decode";
+import { startRedis } from "../support/redis";
 import { GatewayProcess } from "./gateway-process";
 import type { EventLoopDelay } from "./protocol";
 import { errorCodesOf, httpRequest, postGraphQL, type GatewayDebug } from "./http";
@@ -127,6 +128,23 @@ export interface LatencyProbe {
   callsPerQuery: Calls;
 }
 
+/** Three gateway processes sharing one Redis against the same simulators, beside one process. */
+export interface ReplicaResult {
+  workload: string;
+  replicas: number;
+  /** Upstream calls of the cold phase: one cold request sent to every replica at once. */
+  coldCalls: Calls;
+  /** The same cold request on one process (the workload's optimum). */
+  singleColdCalls: Calls;
+  /** Load spread over the replicas (one autocannon per replica, connections split). */
+  rps: number;
+  loadCalls: Calls;
+  errors: number;
+  requests: number;
+  bridge429: number;
+  bridge418: number;
+}
+
 /** One gateway process serving every workload (cold phase, then load) one after another. */
 export interface SequenceResult {
   mode: Mode;
@@ -154,6 +172,7 @@ export interface BenchReport {
   workloads: WorkloadResult[];
   probe: LatencyProbe | null;
   sequences: SequenceResult[];
+  replicas: ReplicaResult | null;
   /** Decoding cost of one full upstream page; null when left out by `only`. */
   decode: DecodeReport | null;
   startedAt: string;
@@ -339,6 +358,90 @@ async function latencyProbe(
 }
 
 /**
+ * Replicas (API.md §8): three gateway processes with one Redis, in front of the same simulators. The
+ * workload's cold request goes to every replica at once (what a load balancer does to a cold fleet),
+ * then the load is spread over them. Calls, 429s and req/s are reported beside one process's.
+ */
+async function replicaPhase(
+  env: Environment,
+  workload: Workload,
+  options: BenchOptions,
+): Promise<ReplicaResult> {
+  const count = 3;
+  const redis = await startRedis();
+  env.sims.bridge.resetRateLimit();
+  env.sims.agent.log.reset();
+  env.sims.bridge.log.reset();
+  const replicas: GatewayProcess[] = [];
+  try {
+    for (let i = 0; i < count; i += 1) {
+      replicas.push(
+        await GatewayProcess.start(
+          { ...env.gatewayEnv, GATEWAY_PLANNING: "on", REDIS_URL: redis.url },
+          options.gatewayNodeArgs,
+        ),
+      );
+    }
+    for (const gateway of replicas)
+      await postGraphQL(gateway.url, WARM_UP, env.agent, REQUEST_TIMEOUT_S * 1000);
+    const before = counts(env.sims);
+    const cold = await Promise.all(
+      replicas.map((gateway) =>
+        postGraphQL(gateway.url, workload.cold[0] as string, env.agent, REQUEST_TIMEOUT_S * 1000),
+      ),
+    );
+    const coldCalls = minus(counts(env.sims), before);
+    const loadBefore = counts(env.sims);
+    const connections = Math.max(1, Math.round((workload.connections ?? options.connections) / count));
+    const results = await Promise.all(
+      replicas.map((gateway) =>
+        autocannon({
+          url: gateway.url.toString(),
+          connections,
+          ...(options.requests === undefined
+            ? { duration: options.durationSec }
+            : { amount: Math.ceil(options.requests / count) }),
+          timeout: REQUEST_TIMEOUT_S,
+          requests: [
+            {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              ...(workload.fixed
+                ? { body: workload.nextBody() }
+                : {
+                    setupRequest: (request: autocannon.Request) => ({
+                      ...request,
+                      body: workload.nextBody(),
+                    }),
+                  }),
+            },
+          ],
+        }),
+      ),
+    );
+    const stats = env.sims.bridge.rateLimitStats;
+    const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
+    return {
+      workload: workload.title,
+      replicas: count,
+      coldCalls,
+      singleColdCalls: workload.optimum,
+      rps: results.reduce((sum, r) => sum + r.requests.total / r.duration, 0),
+      loadCalls: minus(counts(env.sims), loadBefore),
+      errors:
+        results.reduce((sum, r) => sum + r.non2xx + r.errors, 0) +
+        cold.filter((a) => a.errorCodes.length > 0).length,
+      requests,
+      bridge429: stats.tooMany429,
+      bridge418: stats.banned418,
+    };
+  } finally {
+    await Promise.all(replicas.map((gateway) => gateway.stop()));
+    await redis.close();
+  }
+}
+
+/**
  * Memory and event loop over a whole day's mix: one gateway process serves every workload, cold phase then
  * load, one after another, so that every cache and index the workloads build is held at once.
  */
@@ -393,7 +496,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(256, options.burst) });
   const env: Environment = { sims, gatewayEnv: gatewayEnv(sims, options.gatewayEnv ?? {}), agent };
   const config = loadConfig(env.gatewayEnv);
-  const workloads = canonicalWorkloads({
+  const canonical = canonicalWorkloads({
     customers: sims.agent.customers,
     records: sims.bridge.records,
     linkField: config.linkField,
@@ -402,10 +505,12 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     trafficMaxAgeMs: config.trafficMaxAgeMs,
     profileMaxAgeMs: config.profileMaxAgeMs,
     burst: options.burst,
-  }).filter((w) => options.only === undefined || options.only.includes(w.id));
+  });
+  const workloads = canonical.filter((w) => options.only === undefined || options.only.includes(w.id));
 
   const results: WorkloadResult[] = [];
   const sequences: SequenceResult[] = [];
+  let replicaResult: ReplicaResult | null = null;
   let probe: LatencyProbe | null = null;
   try {
     for (const workload of workloads) {
@@ -467,6 +572,14 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         modes,
       });
     }
+    const replicaWorkload = canonical.find((w) => w.id === "profile-page");
+    if (replicaWorkload && (options.only === undefined || options.only.includes("replicas"))) {
+      log("replicas: 3 gateway processes, one Redis");
+      replicaResult = await replicaPhase(env, replicaWorkload, options);
+      log(
+        `  cold ${replicaResult.coldCalls.agent}+${replicaResult.coldCalls.bridge}; ${replicaResult.rps.toFixed(0)} req/s`,
+      );
+    }
     if (options.sequence ?? options.only === undefined) {
       for (const mode of options.modes ?? (["planning", "baseline"] as const)) {
         log(`all workloads in sequence / ${mode}: one gateway`);
@@ -508,6 +621,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     workloads: results,
     probe,
     sequences,
+    replicas: replicaResult,
     decode,
     startedAt,
     totalSec: (performance.now() - started) / 1000,
