@@ -16,6 +16,8 @@ export function registerSecrets(...values: (string | undefined)[]): void {
 
 const QUERY_SECRET = /((?:password|token|signature|apiKey)=)[^&\s"']+/gi;
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi;
+/** The shortest text BEARER can match: "Bearer", one space, 16 token characters. */
+const BEARER_MIN_LENGTH = "Bearer ".length + 16;
 
 export function redact(text: string): string {
   let out = text;
@@ -23,7 +25,7 @@ export function redact(text: string): string {
   // Query-string passwords (updatePwd), bearer tokens and signature/token headers, whatever their value.
   // (Each pattern needs its "=" or "Bearer": most messages have neither and skip the regex.)
   if (out.includes("=")) out = out.replace(QUERY_SECRET, "$1[redacted]");
-  if (out.length >= 23 && /bearer/i.test(out)) out = out.replace(BEARER, "$1[redacted]");
+  if (out.length >= BEARER_MIN_LENGTH && /bearer/i.test(out)) out = out.replace(BEARER, "$1[redacted]");
   return out;
 }
 

@@ -262,20 +262,22 @@ async function coldPhase(env: Environment, gateway: GatewayProcess, workload: Wo
   };
 }
 
-async function loadPhase(
-  env: Environment,
-  gateway: GatewayProcess,
+/**
+ * autocannon against one gateway with the workload's bodies: the result, and the responses that carried
+ * a GraphQL error or a non-200 status, by code (connection errors and timeouts counted apart).
+ */
+async function drive(
+  url: URL,
   workload: Workload,
-  options: BenchOptions,
-  coldStartedAt: number,
+  connections: number,
+  size: { durationSec: number } | { requests: number },
 ) {
-  const before = counts(env.sims);
   const errorCodes: Record<string, number> = {};
   let graphqlErrors = 0;
   const result = await autocannon({
-    url: gateway.url.toString(),
-    connections: workload.connections ?? options.connections,
-    ...(options.requests === undefined ? { duration: options.durationSec } : { amount: options.requests }),
+    url: url.toString(),
+    connections,
+    ...("requests" in size ? { amount: size.requests } : { duration: size.durationSec }),
     timeout: REQUEST_TIMEOUT_S,
     requests: [
       {
@@ -294,10 +296,27 @@ async function loadPhase(
       },
     ],
   });
+  if (result.errors > 0) errorCodes["connection error/timeout"] = result.errors;
+  return { result, errors: graphqlErrors + result.errors, errorCodes };
+}
+
+async function loadPhase(
+  env: Environment,
+  gateway: GatewayProcess,
+  workload: Workload,
+  options: BenchOptions,
+  coldStartedAt: number,
+) {
+  const before = counts(env.sims);
+  const { result, errors, errorCodes } = await drive(
+    gateway.url,
+    workload,
+    workload.connections ?? options.connections,
+    options.requests === undefined ? { durationSec: options.durationSec } : { requests: options.requests },
+  );
   const calls = minus(counts(env.sims), before);
   const elapsed = performance.now() - coldStartedAt;
   const requests = result.requests.total;
-  if (result.errors > 0) errorCodes["connection error/timeout"] = result.errors;
   return {
     requests,
     durationSec: result.duration,
@@ -307,7 +326,7 @@ async function loadPhase(
     p50: result.latency.p50,
     p99: result.latency.p99,
     rps: requests / result.duration,
-    errors: graphqlErrors + result.errors,
+    errors,
     errorCodes,
   };
 }
@@ -393,44 +412,29 @@ async function replicaPhase(
     const coldCalls = minus(counts(env.sims), before);
     const loadBefore = counts(env.sims);
     const connections = Math.max(1, Math.round((workload.connections ?? options.connections) / count));
-    const results = await Promise.all(
+    const loads = await Promise.all(
       replicas.map((gateway) =>
-        autocannon({
-          url: gateway.url.toString(),
+        drive(
+          gateway.url,
+          workload,
           connections,
-          ...(options.requests === undefined
-            ? { duration: options.durationSec }
-            : { amount: Math.ceil(options.requests / count) }),
-          timeout: REQUEST_TIMEOUT_S,
-          requests: [
-            {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              ...(workload.fixed
-                ? { body: workload.nextBody() }
-                : {
-                    setupRequest: (request: autocannon.Request) => ({
-                      ...request,
-                      body: workload.nextBody(),
-                    }),
-                  }),
-            },
-          ],
-        }),
+          options.requests === undefined
+            ? { durationSec: options.durationSec }
+            : { requests: Math.ceil(options.requests / count) },
+        ),
       ),
     );
     const stats = env.sims.bridge.rateLimitStats;
-    const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
+    const requests = cold.length + loads.reduce((sum, l) => sum + l.result.requests.total, 0);
     return {
       workload: workload.title,
       replicas: count,
       coldCalls,
       singleColdCalls: workload.optimum,
-      rps: results.reduce((sum, r) => sum + r.requests.total / r.duration, 0),
+      rps: loads.reduce((sum, l) => sum + l.result.requests.total / l.result.duration, 0),
       loadCalls: minus(counts(env.sims), loadBefore),
       errors:
-        results.reduce((sum, r) => sum + r.non2xx + r.errors, 0) +
-        cold.filter((a) => a.errorCodes.length > 0).length,
+        loads.reduce((sum, l) => sum + l.errors, 0) + cold.filter((a) => a.errorCodes.length > 0).length,
       requests,
       bridge429: stats.tooMany429,
       bridge418: stats.banned418,

@@ -13,11 +13,12 @@ export function healthRoutes(app: FastifyInstance, lifecycle: Lifecycle, upstrea
   });
   app.get("/health/ready", (_request, reply) => {
     const draining = lifecycle.isDraining;
+    const redis = upstreams.redis();
     void reply.code(draining ? 503 : 200).send({
       status: draining ? "shutting_down" : "ready",
       upstreams: upstreams.snapshot(),
       // Reported, not failed on: without Redis a replica still answers (API.md §8).
-      ...(upstreams.redis() === undefined ? {} : { redis: upstreams.redis() }),
+      ...(redis === undefined ? {} : { redis }),
     });
   });
 }

@@ -98,10 +98,8 @@ export class RedisBudgetStore implements BudgetStore {
           String(windowMs),
           `${at}:${randomUUID()}`,
         )) as [number, number];
-        // The local gate (closed while Redis was away) still holds: the upstream said so.
-        const local = await this.local.usage(at, windowMs);
-        if (answer[0] === 1 && local.gateUntil <= at) return { taken: true } as const;
-        return { taken: false, nextAt: Math.max(answer[0] === 1 ? at : answer[1], local.gateUntil) } as const;
+        // (Whatever this replica held locally, its gate included, is in Redis now: mergeLocal.)
+        return answer[0] === 1 ? ({ taken: true } as const) : ({ taken: false, nextAt: answer[1] } as const);
       } catch {
         // Lost mid-call: this call is counted locally, like every call until Redis is back.
       }

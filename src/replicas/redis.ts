@@ -33,13 +33,11 @@ export class SharedStore {
       this.available = true;
     });
     const lost = (error?: Error) => {
-      if (this.available || error === undefined) {
-        if (this.available) {
-          logger.warn(
-            { redis: where, err: error },
-            "Redis is unavailable: this replica falls back to its own state until it reconnects",
-          );
-        }
+      if (this.available) {
+        logger.warn(
+          { redis: where, err: error },
+          "Redis is unavailable: this replica falls back to its own state until it reconnects",
+        );
       }
       this.available = false;
     };

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { loadConfig } from "../../src/config";
 import { startStack, type TestStack } from "../support/gateway";
-import { waitFor } from "../support/process";
 import { startRedis, type TestRedis } from "../support/redis";
 
 /** What replicas share through a real Redis today: caller rate limits, APQ, readiness (API.md §8). */
@@ -41,7 +40,6 @@ describe("replicas sharing one Redis", () => {
     redis = await startRedis();
     const env = { REDIS_URL: redis.url, GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "6" };
     [a, b] = await Promise.all([startStack({ env }), startStack({ env })]);
-    await waitFor(() => true, 0);
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
