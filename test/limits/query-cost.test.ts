@@ -33,6 +33,33 @@ describe("operation cost limit", () => {
     expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
   });
 
+  it("costs a repeated document again when its variables can change the cost", async () => {
+    // The same query text (one parsed document) within the limit, then over it, then within it again.
+    const byFirst = `query($n: Int) { customers(first: $n) { nodes { id userName } } }`;
+    const byInclude = `query($all: Boolean!) { customers(first: 20) { nodes { id userName traffic @include(if: $all) { remainingMb usedMb rechargedMb } } } }`;
+    const costs = async (query: string, variables: Record<string, unknown>) =>
+      (await stack.gql(query, variables)).errors?.[0]?.extensions.code ?? "ok";
+    expect(await costs(byFirst, { n: 5 })).toBe("ok");
+    expect(await costs(byFirst, { n: 50 })).toBe("BAD_USER_INPUT");
+    expect(await costs(byFirst, { n: 5 })).toBe("ok");
+    // 1 + 20 x (nodes + id + userName) = 61; with traffic and its three fields: 1 + 20 x 7 = 141.
+    expect(await costs(byInclude, { all: false })).toBe("ok");
+    expect(await costs(byInclude, { all: true })).toBe("BAD_USER_INPUT");
+    expect(await costs(byInclude, { all: false })).toBe("ok");
+  });
+
+  it("refuses a repeated document over the limit every time, whatever its other variables", async () => {
+    const query = `query($name: String!) { a: customerByUserName(userName: $name) { id } ${Array.from(
+      { length: 60 },
+      (_, i) => `b${i}: customerByUserName(userName: "x${i}@example.com") { id }`,
+    ).join(" ")} }`;
+    for (const name of ["one@example.com", "two@example.com"]) {
+      const res = await stack.gql(query, { name });
+      expect(res.errors?.[0]?.message).toMatch(/more than the 100/);
+    }
+    expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+  });
+
   it("serves an operation within the limit", async () => {
     // 1 + 10 rows x (nodes + id) = 21
     const res = await stack.gql(`{ customers(first: 10) { nodes { id } } }`);
