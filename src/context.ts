@@ -7,7 +7,7 @@ import type { AgentCustomerSource } from "./upstreams/agent/customer-source";
 import { createAgentLoaders, type AgentLoaders } from "./upstreams/agent/loaders";
 import { createBridgeLoaders, type BridgeLoaders } from "./upstreams/bridge/loaders";
 import type { BridgeProfileSource } from "./upstreams/bridge/profile-source";
-import { createRequestScope, type RequestScope } from "./upstreams/request-scope";
+import { createRequestScope, type ClientLink, type RequestScope } from "./upstreams/request-scope";
 
 /** What lives as long as the server: clients and the shared, planned sources. */
 export interface GatewayServices {
@@ -46,17 +46,24 @@ export function createContext(
     caller: Caller;
     debug: boolean;
     record?: RequestRecord;
-    /** Aborted when the client goes away before its answer is finished (src/http/app.ts). */
-    signal?: AbortSignal;
+    /** Whether the client is still there, and a signal aborted when it goes (src/http/app.ts). */
+    client?: ClientLink;
   },
 ): GatewayContext {
-  const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs, request.signal);
+  const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs, request.client);
+  // The loaders are made when a resolver first needs them: most requests use one upstream, or none.
+  let agent: AgentLoaders | undefined;
+  let bridge: BridgeLoaders | undefined;
   return {
     requestId: request.requestId,
     scope,
     services,
-    agent: createAgentLoaders(services.agentSource, scope),
-    bridge: createBridgeLoaders(services.bridgeSource, scope),
+    get agent() {
+      return (agent ??= createAgentLoaders(services.agentSource, scope));
+    },
+    get bridge() {
+      return (bridge ??= createBridgeLoaders(services.bridgeSource, scope));
+    },
     caller: request.caller,
     record: request.record ?? newRequestRecord(),
     debug: request.debug,

@@ -16,6 +16,7 @@ import { AuthenticationError, type TokenVerifier } from "../auth/jwt";
 import { anonymousCaller, hasScope, Scope, unprovenCaller, type Caller } from "../auth/scopes";
 import type { GatewayConfig } from "../config";
 import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "../context";
+import type { ClientLink } from "../upstreams/request-scope";
 import { ErrorCode } from "../errors/codes";
 import { explorerRoutes } from "../explorer/explorer";
 import type { Logger } from "../logger";
@@ -209,18 +210,27 @@ function rateLimit(deps: EdgeDependencies): Hook | null {
 }
 
 /**
- * A signal aborted when the client goes away before its answer is finished: the response closes (the
- * connection ended) without having finished. One listener per request; the read path stops the upstream
- * work only this request needed (src/upstreams/reads/).
+ * The client of one request, for the read path: it has gone when the response closed (the connection
+ * ended) without having finished. The abort signal is made only when an upstream call first needs it
+ * (a request answered without one never does); a client already gone by then gets an aborted signal.
+ * One listener per request; the read path stops the upstream work only this request needed
+ * (src/upstreams/reads/).
  */
-function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  // Each upstream read the request waits for listens to it (and lets go when the read settles).
-  setMaxListeners(0, controller.signal);
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
+function clientOf(res: ServerResponse): ClientLink {
+  const gone = () => res.closed && !res.writableFinished;
+  return {
+    gone,
+    signal() {
+      if (gone()) return AbortSignal.abort();
+      const controller = new AbortController();
+      // Each upstream read the request waits for listens to it (and lets go when the read settles).
+      setMaxListeners(0, controller.signal);
+      res.once("close", () => {
+        if (!res.writableFinished) controller.abort();
+      });
+      return controller.signal;
+    },
+  };
 }
 
 /** Every HTTP method: the ones GraphQL does not use are answered 405 (with Allow), not 404. */
@@ -269,7 +279,7 @@ function graphqlRoute(deps: EdgeDependencies) {
             caller,
             record: request.edge.record,
             debug: config.debugExtensions && mayDebug && header(request, "x-gateway-debug") === "1",
-            signal: abortedWhenClientLeaves(reply.raw),
+            client: clientOf(reply.raw),
           });
         },
       }),

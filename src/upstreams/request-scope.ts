@@ -16,6 +16,8 @@ export interface RequestScope {
    * request needed stops; work another request still waits for goes on (reads/list-source.ts).
    */
   readonly signal?: AbortSignal;
+  /** The client went away before its answer was finished: start no more work of its own. */
+  readonly clientGone: boolean;
   /**
    * Whether data past its freshness bound may answer when an upstream read fails (API.md §6 "stale if
    * error"). Mutations turn it off: what they read (a read-back after a lost answer) must be the truth.
@@ -77,12 +79,30 @@ export class RequestAccounting {
   }
 }
 
-export function createRequestScope(requestId: string, timeoutMs: number, signal?: AbortSignal): RequestScope {
+/** The request's client, as the read path needs to know it (src/http/app.ts makes one per request). */
+export interface ClientLink {
+  /** Whether the client went away before its answer was finished. */
+  gone(): boolean;
+  /** A signal aborted when it goes; made once, when first asked for. */
+  signal(): AbortSignal;
+}
+
+/**
+ * `client`: most requests never reach an upstream call, so the abort signal is made only when the read
+ * path first passes it to one; until then, whether the client has gone is asked directly.
+ */
+export function createRequestScope(requestId: string, timeoutMs: number, client?: ClientLink): RequestScope {
+  let signal: AbortSignal | undefined;
   return {
     requestId,
     deadline: Date.now() + timeoutMs,
     accounting: new RequestAccounting(),
-    signal,
     staleIfError: true,
+    get signal() {
+      return client === undefined ? undefined : (signal ??= client.signal());
+    },
+    get clientGone() {
+      return signal !== undefined ? signal.aborted : (client?.gone() ?? false);
+    },
   };
 }

@@ -126,15 +126,30 @@ describe("page reuse (lru-cache underneath)", () => {
     const reuse = reuseOf(1000, { records: 100 });
     const [a, b] = [new AbortController(), new AbortController()];
     let signal: AbortSignal | undefined;
-    reuse.run("k", (s) => ((signal = s), new Promise(() => undefined)), false, a.signal);
-    reuse.run("k", () => Promise.reject(new Error("not called")), false, b.signal);
+    reuse.run(
+      "k",
+      (s) => ((signal = s), new Promise(() => undefined)),
+      false,
+      () => a.signal,
+    );
+    reuse.run(
+      "k",
+      () => Promise.reject(new Error("not called")),
+      false,
+      () => b.signal,
+    );
     a.abort();
     expect(signal?.aborted).toBe(false);
     b.abort();
     expect(signal?.aborted).toBe(true);
     // Gone from the reads in flight: the next caller starts its own read.
     expect(
-      reuse.run("k", () => new Promise(() => undefined), false, new AbortController().signal).joined,
+      reuse.run(
+        "k",
+        () => new Promise(() => undefined),
+        false,
+        () => new AbortController().signal,
+      ).joined,
     ).toBe(false);
   });
 
@@ -142,7 +157,12 @@ describe("page reuse (lru-cache underneath)", () => {
     const reuse = reuseOf(1000, { records: 100 });
     const a = new AbortController();
     let signal: AbortSignal | undefined;
-    reuse.run("k", (s) => ((signal = s), new Promise(() => undefined)), false, a.signal);
+    reuse.run(
+      "k",
+      (s) => ((signal = s), new Promise(() => undefined)),
+      false,
+      () => a.signal,
+    );
     reuse.run("k", () => Promise.reject(new Error("not called")), true);
     a.abort();
     expect(signal?.aborted).toBe(false);

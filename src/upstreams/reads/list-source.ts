@@ -216,7 +216,7 @@ export class ListSource<Row, Index> {
       key,
       start,
       forIndex,
-      cancellable ? scope.signal : undefined,
+      cancellable ? () => scope.signal : undefined,
     );
     if (hit) scope.accounting.recordIndexHit(`${upstream}:${endpoint}`);
     else scope.accounting.recordCall(upstream, endpoint, joined);
@@ -231,7 +231,7 @@ export class ListSource<Row, Index> {
 
   /** A request whose client has gone starts no more upstream work of its own. */
   private throwIfCancelled(scope: RequestScope): void {
-    if (scope.signal?.aborted !== true) return;
+    if (!scope.clientGone) return;
     const { upstream, endpoint } = this.adapter;
     throw new UpstreamError(`${upstream} ${endpoint}: call cancelled by the caller`, {
       upstream,
@@ -249,7 +249,7 @@ export class ListSource<Row, Index> {
   private mayServeStale(error: unknown, scope: RequestScope): boolean {
     return (
       scope.staleIfError &&
-      scope.signal?.aborted !== true &&
+      !scope.clientGone &&
       isUpstreamError(error) &&
       error.upstream === this.adapter.upstream
     );

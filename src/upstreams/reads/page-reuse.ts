@@ -120,17 +120,19 @@ export class PageReuse<T> {
    * from answers that are already old, or it would outlive the freshness bound), and its answer is not
    * kept (the index holds its rows; keeping the page too would keep the previous generation of rows
    * alive after every rebuild).
-   * `signal`: the caller's; absent, the read is never cancelled while this caller waits. `start` gets
-   * the signal the call must honour (aborted once every waiting caller has gone).
+   * `callerSignal`: gives the caller's signal (asked only when the read is not answered from reuse);
+   * absent or giving none, the read is never cancelled while this caller waits. `start` gets the signal
+   * the call must honour (aborted once every waiting caller has gone).
    */
   run(
     key: string,
     start: (signal?: AbortSignal) => Promise<T>,
     forIndex = false,
-    signal?: AbortSignal,
+    callerSignal?: () => AbortSignal | undefined,
   ): { promise: Promise<T>; joined: boolean; hit: boolean } {
     const answered = forIndex ? undefined : this.fresh(key);
     if (answered !== undefined) return { promise: Promise.resolve(answered), joined: false, hit: true };
+    const signal = callerSignal?.();
     const existing = this.inFlight.get(key);
     if (existing) {
       this.wait(key, existing, signal);
