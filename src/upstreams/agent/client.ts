@@ -108,7 +108,13 @@ export class AgentClient {
               throw this.error("customer.list", "bad_response", "answer has no data", { env });
             }
             const data = this.decode("customer.list", () => decodeListData(env.body.data));
-            return { total: data.total, pageNum: params.pageNum, pageSize: params.pageSize, rows: data.rows };
+            return {
+              total: data.total,
+              pageNum: params.pageNum,
+              pageSize: params.pageSize,
+              rows: data.rows,
+              text: res.text,
+            };
           },
         ),
       { deadline, signal: opts.signal, options: this.retry },

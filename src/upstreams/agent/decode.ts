@@ -1,4 +1,5 @@
 import { decimalFromJsonText, type Decimal } from "../../lib/decimal";
+import { parseJsonLossless } from "../../lib/json";
 import {
   DecodeError,
   describeJsonType,
@@ -75,4 +76,12 @@ export function decodeListData(data: unknown): DecodedListData {
   const rows = data.rows ?? [];
   if (!Array.isArray(rows)) throw new DecodeError(`data.rows is ${describeJsonType(rows)}, not an array`);
   return { total, rows: rows.map((r: unknown, i) => decodeCustomerRow(r, `data.rows[${i}]`)) };
+}
+
+/**
+ * A successful list answer's text read back (another replica received it: src/replicas/shared-reads.ts),
+ * through the same decoder as the client's, so that ids and decimals keep their exact text.
+ */
+export function decodeListAnswer(text: string): DecodedListData {
+  return decodeListData(readEnvelope(parseJsonLossless(text)).body.data);
 }

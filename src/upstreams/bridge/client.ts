@@ -19,7 +19,7 @@ import {
 import { uninstrumented, type CallInstrument } from "../instrument";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "../retry";
 import { BRIDGE_RATE, bridgeMayRetry } from "./budget";
-import { decodePageData, readEnvelope, type BridgeEnvelope } from "./decode";
+import { decodePageData, pageOf, readEnvelope, type BridgeEnvelope } from "./decode";
 import { Semaphore } from "../concurrency";
 import { canonicalString, createSigningKey, sign, type SignableObject, type SignScheme } from "./signing";
 import type { BridgeCallOptions, BridgeCustomerPage, PageCustomersParams } from "./types";
@@ -170,17 +170,7 @@ export class BridgeClient {
             call.httpStatus = res.status;
             const env = this.judge(PAGE_ENDPOINT, res);
             const data = this.decode(() => decodePageData(env.data));
-            const records =
-              params.customerNo === undefined
-                ? data.records
-                : data.records.filter((r) => r.customerNo === params.customerNo);
-            return {
-              current: data.current ?? params.current,
-              size: data.size ?? params.size,
-              total: data.total,
-              records,
-              receivedCount: data.records.length,
-            };
+            return { ...pageOf(data, params), text: res.text };
           },
         );
       },

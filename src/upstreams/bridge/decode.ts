@@ -1,5 +1,5 @@
 import { stringify } from "lossless-json";
-import { isLosslessNumber } from "../../lib/json";
+import { isLosslessNumber, parseJsonLossless } from "../../lib/json";
 import {
   DecodeError,
   describeJsonType,
@@ -8,7 +8,7 @@ import {
   safeInteger,
   type JsonObject,
 } from "../http";
-import type { BridgeCustomerRecord } from "./types";
+import type { BridgeCustomerPage, BridgeCustomerRecord, PageCustomersParams } from "./types";
 
 /** Decoding of Bridge envelopes and customer records, exact for int64 ids (bridge doc B.6). */
 
@@ -152,4 +152,30 @@ export function decodePageData(data: unknown): DecodedPageData {
     total,
     records: records.map((r: unknown, i) => decodeRecord(r, `data.records[${i}]`)),
   };
+}
+
+/**
+ * The page as the gateway uses it: with a customerNo filter only the exact matches are kept (the
+ * upstream's filter is undocumented), and `receivedCount` says how many records the upstream sent.
+ */
+export function pageOf(data: DecodedPageData, params: PageCustomersParams): Omit<BridgeCustomerPage, "text"> {
+  const records =
+    params.customerNo === undefined
+      ? data.records
+      : data.records.filter((r) => r.customerNo === params.customerNo);
+  return {
+    current: data.current ?? params.current,
+    size: data.size ?? params.size,
+    total: data.total,
+    records,
+    receivedCount: data.records.length,
+  };
+}
+
+/**
+ * A successful page answer's text read back (another replica received it: src/replicas/shared-reads.ts),
+ * through the same decoder as the client's, so that every number keeps its exact text.
+ */
+export function decodePageAnswer(text: string, params: PageCustomersParams): BridgeCustomerPage {
+  return { ...pageOf(decodePageData(readEnvelope(parseJsonLossless(text)).data), params), text };
 }

@@ -53,6 +53,11 @@ export interface BridgeCustomerPage {
    * matches: page scans advance by this, not by records.length. Set by BridgeClient.
    */
   receivedCount?: number;
+  /**
+   * The answer's body as received: what replicas share (decode.ts decodePageAnswer reads it back). The
+   * list source drops it before keeping a page.
+   */
+  text: string;
 }
 
 export interface PageCustomersParams {
