@@ -77,6 +77,11 @@ export class PageReuse<T> {
     rowsOf: (value: T) => readonly unknown[],
     private readonly clock: Clock = systemClock,
     private readonly staleMs = 0,
+    /**
+     * `at`: when an answer's data was read, when not by this call (a page another replica read: it is
+     * as old as that replica's call); `kept`: what of an answer is kept for reuse (not its body text).
+     */
+    private readonly answers: { at?: (value: T) => number | undefined; kept?: (value: T) => T } = {},
   ) {
     const maxSize = "records" in budget ? budget.records : budget.bytes;
     const weigh =
@@ -151,10 +156,13 @@ export class PageReuse<T> {
     flight.promise = start(controller?.signal).then(
       (value) => {
         this.settle(key, flight);
+        const at = this.answers.at?.(value) ?? startedAt;
         // A read that started before an invalidation may predate the change: serve it, don't keep it.
-        const ttl = this.keepMs - (this.clock.now() - startedAt);
-        if (!forIndex && generation === this.generation && ttl > 0)
-          this.answered?.set(key, { value, at: startedAt }, { ttl });
+        const ttl = this.keepMs - (this.clock.now() - at);
+        if (!forIndex && generation === this.generation && ttl > 0) {
+          const kept = this.answers.kept?.(value) ?? value;
+          this.answered?.set(key, { value: kept, at }, { ttl });
+        }
         return value;
       },
       (error: unknown) => {

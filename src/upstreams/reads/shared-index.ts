@@ -64,6 +64,11 @@ export class SharedIndex<T> {
     return this.value === null ? null : this.now() - this.value.builtAt;
   }
 
+  /** When the held snapshot's data was read (its oldest call's start), or null when none is held. */
+  dataTime(): number | null {
+    return this.value?.builtAt ?? null;
+  }
+
   /** A build is in flight: joining it costs nothing. */
   isBuilding(): boolean {
     return this.building !== null;
@@ -82,16 +87,28 @@ export class SharedIndex<T> {
    * `rebuild`: build even though the held snapshot is fresh (refresh ahead).
    */
   get(build: () => Promise<T>, rebuild = false): { promise: Promise<T>; joined: boolean; hit: boolean } {
+    return this.getDated(async () => ({ data: await build() }), rebuild);
+  }
+
+  /**
+   * As get(), for a build that knows how old its data is: `at`, when the oldest of its calls started (an
+   * index built from pages another replica read is as old as those pages, not as its build). Without
+   * `at`, the build's start.
+   */
+  getDated(
+    build: () => Promise<{ data: T; at?: number }>,
+    rebuild = false,
+  ): { promise: Promise<T>; joined: boolean; hit: boolean } {
     const fresh = rebuild ? null : this.fresh();
     if (fresh !== null) return { promise: Promise.resolve(fresh), joined: false, hit: true };
     if (this.building) return { promise: this.building, joined: true, hit: false };
     const startedAt = this.now();
     const generation = this.generation;
     const promise = build().then(
-      (data) => {
+      ({ data, at }) => {
         // A mutation that invalidated while the scan ran may not be reflected: keep the data for this
         // caller, but do not serve it to later ones.
-        if (this.generation === generation) this.value = { data, builtAt: startedAt };
+        if (this.generation === generation) this.value = { data, builtAt: at ?? startedAt };
         this.building = null;
         return data;
       },
