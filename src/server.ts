@@ -29,6 +29,7 @@ import { createHttpApp } from "./http/app";
 import { RedisApqCache } from "./replicas/apq-cache";
 import { RedisBudgetStore } from "./replicas/budget-store";
 import { InvalidationChannel } from "./replicas/invalidation";
+import { RedisSharedReads } from "./replicas/shared-reads";
 import { SharedStore } from "./replicas/redis";
 import { logger, registerSecrets, type Logger } from "./logger";
 import { PersistedDocuments } from "./persisted-documents/manifest";
@@ -43,6 +44,7 @@ import { BRIDGE_ENDPOINTS, BridgeClient } from "./upstreams/bridge/client";
 import { BRIDGE_PAGE, BridgeProfileSource } from "./upstreams/bridge/profile-source";
 import { systemClock, type Clock } from "./upstreams/reads/clock";
 import { naiveReads, plannedReads } from "./upstreams/reads/planner";
+import type { SharedReads } from "./upstreams/reads/shared-reads";
 
 /** Where the upstreams are: the configured ones, or the embedded simulators'. */
 export interface UpstreamEndpoints {
@@ -87,6 +89,8 @@ function createServices(
   instrument: CallInstrument,
   circuits: UpstreamCircuits,
   clock: Clock,
+  /** With REDIS_URL: each source's reads shared with the other replicas (keyed by what its data depends on). */
+  sharedReads: ((identity: string) => SharedReads) | null,
 ) {
   registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
   const agentClient = new AgentClient({
@@ -117,6 +121,7 @@ function createServices(
       maxAgeMs: config.trafficMaxAgeMs,
       staleIfErrorMs: config.staleIfErrorMs,
       cacheBudget: config.agentPageCache ?? AGENT_LIST.cacheBudget,
+      shared: sharedReads?.(`agent ${upstreams.agent.listBaseUrl} ${upstreams.agent.token}`) ?? null,
     }),
     bridgeSource: new BridgeProfileSource(bridgeClient, {
       planner,
@@ -126,6 +131,10 @@ function createServices(
       maxAgeMs: config.profileMaxAgeMs,
       staleIfErrorMs: config.staleIfErrorMs,
       cacheBudget: config.bridgePageCache ?? BRIDGE_PAGE.cacheBudget,
+      shared:
+        sharedReads?.(
+          `bridge ${upstreams.bridge.baseUrl} ${upstreams.bridge.companyId} ${upstreams.bridge.apiKey}`,
+        ) ?? null,
     }),
   };
   const close = async () => {
@@ -238,7 +247,17 @@ export async function startGateway(
     circuits,
     createCallInstrument({ metrics, health, logger: log, tracer }),
   );
-  const { services, close } = createServices(config, upstreams, budget, instrument, circuits, clock);
+  const sharedReads =
+    store === null ? null : (identity: string) => new RedisSharedReads(store, identity, log, clock);
+  const { services, close } = createServices(
+    config,
+    upstreams,
+    budget,
+    instrument,
+    circuits,
+    clock,
+    sharedReads,
+  );
   // A mutation here drops what the other replicas hold for the agent too.
   const invalidation = store === null ? null : new InvalidationChannel(store, log);
   invalidation?.connect("agent", services.agentSource);

@@ -61,11 +61,12 @@ export class AccountService {
   /**
    * Whatever a mutation touched is dropped from this request's loaders and from the shared index: the
    * upstream may change more than it says (a disabled customer's balance, say), and mutations are rare.
+   * With replicas, the mutation answers once no replica can read what was shared before it.
    */
-  private forgetCustomer(customerId: string | null, userName: string | null): void {
+  private async forgetCustomer(customerId: string | null, userName: string | null): Promise<void> {
     if (customerId !== null) this.ctx.agent.customerById.clear(customerId);
     if (userName !== null) this.ctx.agent.customerByUserName.clear(userName);
-    this.ctx.services.agentSource.invalidate();
+    await this.ctx.services.agentSource.invalidate();
   }
 
   async addUser(userNameArg: string): Promise<AddUserPayload> {
@@ -90,7 +91,7 @@ export class AccountService {
     }
     switch (result.outcome) {
       case "created":
-        this.forgetCustomer(result.customerId, userName);
+        await this.forgetCustomer(result.customerId, userName);
         return {
           ...base,
           credentials: { customerId: result.customerId, password: result.password, token: result.token },
@@ -126,7 +127,7 @@ export class AccountService {
    * from the list instead: the customer exists now (success, credentials unknown) or the outcome is unknown.
    */
   private async readBackAddUser(userName: string): Promise<AddUserPayload> {
-    this.forgetCustomer(null, userName);
+    await this.forgetCustomer(null, userName);
     this.ctx.scope.accounting.recordPlan("agent.addUser", "readback", "answer lost");
     let row;
     try {
@@ -198,7 +199,7 @@ export class AccountService {
       }
       throw error;
     } finally {
-      this.forgetCustomer(customerId, null);
+      await this.forgetCustomer(customerId, null);
     }
   }
 }

@@ -3,6 +3,8 @@ import type { CacheBudget } from "../reads/page-reuse";
 import { ListSource, type ListAdapter, type ListFacts, type Lookup } from "../reads/list-source";
 import type { Clock } from "../reads/clock";
 import type { Planner } from "../reads/planner";
+import type { SharedReads } from "../reads/shared-reads";
+import { decodeListAnswer } from "./decode";
 import type { AgentCustomer, AgentCustomerPage, CallOptions, ListCustomersParams } from "./types";
 
 /**
@@ -50,8 +52,11 @@ export function agentListAdapter(client: AgentListPort): ListAdapter<AgentCustom
     upstream: "agent",
     endpoint: "customer.list",
     indexName: "agent.customers",
-    page: ({ page, size, filter }, call) =>
-      client.listCustomers({ pageNum: page, pageSize: size, userName: filter }, call),
+    page: async ({ page, size, filter }, call) => {
+      const answer = await client.listCustomers({ pageNum: page, pageSize: size, userName: filter }, call);
+      return { total: answer.total, rows: answer.rows, text: answer.text };
+    },
+    decode: (text) => decodeListAnswer(text),
     learnsCap: true,
     // The upstream's filter is the meaning of customers(userName:): RuoYi LIKE '%v%', case-insensitive.
     windowFilter: "upstream",
@@ -87,6 +92,8 @@ export interface AgentSourceOptions {
   planner: Planner;
   cacheBudget?: CacheBudget;
   clock?: Clock;
+  /** Where replicas share their reads (REDIS_URL); absent: this process alone. */
+  shared?: SharedReads | null;
 }
 
 /** The agent customer list, shared by all requests: its lookups over the generic list source. */

@@ -10,6 +10,8 @@ import {
 } from "../reads/list-source";
 import type { CacheBudget } from "../reads/page-reuse";
 import type { Planner } from "../reads/planner";
+import type { SharedReads } from "../reads/shared-reads";
+import { decodePageAnswer } from "./decode";
 import type {
   BridgeCallOptions,
   BridgeCustomerPage,
@@ -77,6 +79,10 @@ export function bridgePageAdapter(
         { deadline: call.deadline, tracePrefix: call.requestId, signal: call.signal },
       );
       // The client keeps only exact customerNo matches: paging advances by the records Bridge sent.
+      return { total: answer.total, rows: answer.records, received: answer.receivedCount, text: answer.text };
+    },
+    decode: (text, { page, size, filter }) => {
+      const answer = decodePageAnswer(text, { current: page, size, customerNo: filter });
       return { total: answer.total, rows: answer.records, received: answer.receivedCount };
     },
     learnsCap: false,
@@ -119,6 +125,8 @@ export interface BridgeSourceOptions {
   budget: BudgetPort;
   cacheBudget?: CacheBudget;
   clock?: Clock;
+  /** Where replicas share their reads (REDIS_URL); absent: this process alone. */
+  shared?: SharedReads | null;
 }
 
 /** Bridge customer records, shared by all requests: its lookups over the generic list source. */

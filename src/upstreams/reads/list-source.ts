@@ -3,10 +3,11 @@ import { mapSettled } from "../concurrency";
 import { isUpstreamError, UpstreamError, type UpstreamName } from "../errors";
 import type { RequestScope } from "../request-scope";
 import { systemClock, type Clock } from "./clock";
-import { fetchRange, scanWhole, type FetchPage, type FirstPage, type ScanPage } from "./page-scan";
+import { fetchRange, scanWhole, type FetchPage, type RangeResult, type ScanPage } from "./page-scan";
 import { PageReuse, type CacheBudget } from "./page-reuse";
 import type { BudgetView, Latency, Plan, PlanState, Planner, ReadRequest } from "./planner";
 import { SharedIndex } from "./shared-index";
+import type { SharedAnswer, SharedReadOptions, SharedReads } from "./shared-reads";
 
 /** One page of an upstream list, as the adapter asks for it. `filter`: the upstream's own filter value. */
 export interface PageParams {
@@ -14,6 +15,15 @@ export interface PageParams {
   size: number;
   filter?: string;
 }
+
+/** One page as the upstream answered it: its rows, and its body text (what replicas share). */
+export type AnsweredPage<Row> = ScanPage<Row> & { text: string };
+
+/**
+ * A page as the list source holds it: `at`, when its data was read (the start of the call that read it,
+ * on this replica or another); `text` while it is passed on, never kept with the page.
+ */
+type HeldPage<Row> = ScanPage<Row> & { at: number; text?: string };
 
 /** What a call carries from the request that needs it. */
 export interface CallContext {
@@ -33,7 +43,12 @@ export interface ListAdapter<Row, Index> {
   /** Name of the shared index in accounting and metrics, e.g. "agent.customers". */
   readonly indexName: string;
   /** One page call. `received`: rows the upstream sent when the adapter dropped some (exact filter). */
-  page(params: PageParams, call: CallContext): Promise<ScanPage<Row>>;
+  page(params: PageParams, call: CallContext): Promise<AnsweredPage<Row>>;
+  /**
+   * The page a successful answer's text holds, decoded exactly as page() decodes it: another replica
+   * made the call and shared its text (shared-reads.ts).
+   */
+  decode(text: string, params: PageParams): ScanPage<Row>;
   /**
    * The page-cap rule: true where the upstream may serve fewer rows than asked on a page that is not the
    * last (a hidden cap the source learns and plans with); false where the documented maximum holds.
@@ -86,6 +101,11 @@ export interface ListSourceOptions {
   budget?: BudgetPort | null;
   /** Until measured: a call's round trip and each row's share, ms. */
   initialLatency?: Latency;
+  /**
+   * Where replicas share their reads (src/replicas/shared-reads.ts, with REDIS_URL); absent or null:
+   * this process reads alone, as a single gateway does. Only for a planner that shares reads.
+   */
+  shared?: SharedReads | null;
 }
 
 /**
@@ -125,17 +145,26 @@ export class LatencyMeter {
 const DEFAULT_LATENCY: Latency = { callMs: 20, rowMs: 0.02 };
 
 /**
+ * The least time a replica keeps for making a read itself after waiting for another replica making the
+ * same (one that died is noticed within src/replicas/shared-reads.ts's claim time, 2 s).
+ */
+const OWN_READ_RESERVE_MS = 1000;
+
+/**
  * The gateway's shared view of one upstream list, for every request (its data is read with the
  * gateway's own credentials, the same for every caller). Each read asks the planner for a plan and
  * carries it out here: identical reads in flight are made once, answered pages are reused within the
  * freshness bound, the shared index is built by one scan for everyone and rebuilt ahead of its bound.
  */
 export class ListSource<Row, Index> {
-  private readonly reads: PageReuse<ScanPage<Row>>;
+  private readonly reads: PageReuse<HeldPage<Row>>;
   private readonly index: SharedIndex<Index>;
   private readonly planner: Planner;
   private readonly budget: BudgetPort | null;
   private readonly latency: LatencyMeter;
+  private readonly clock: Clock;
+  private readonly maxAgeMs: number;
+  private readonly shared: SharedReads | null;
   /** The row cap the upstream showed (fewer rows than asked on a non-last page); null until seen. */
   private observedCap: number | null = null;
   private knownTotal: number | null = null;
@@ -148,12 +177,18 @@ export class ListSource<Row, Index> {
     options: ListSourceOptions,
   ) {
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
+    this.maxAgeMs = options.maxAgeMs;
     this.planner = options.planner;
     this.budget = options.budget ?? null;
+    this.shared = this.planner.sharesReads ? (options.shared ?? null) : null;
     this.latency = new LatencyMeter(options.initialLatency ?? DEFAULT_LATENCY);
     const staleMs = options.staleIfErrorMs ?? 0;
     this.index = new SharedIndex(options.maxAgeMs, clock, undefined, staleMs);
-    this.reads = new PageReuse(options.maxAgeMs, options.cacheBudget, (page) => page.rows, clock, staleMs);
+    this.reads = new PageReuse(options.maxAgeMs, options.cacheBudget, (page) => page.rows, clock, staleMs, {
+      at: (page) => page.at,
+      kept: (page) => ({ rows: page.rows, total: page.total, received: page.received, at: page.at }),
+    });
   }
 
   get pageCap(): number {
@@ -178,6 +213,76 @@ export class ListSource<Row, Index> {
     return this.planner.plan(await this.state(scope, probed), request);
   }
 
+  /** The adapter's page call, measured, and what its answer teaches (total, cap). */
+  private async call(params: PageParams, scope: RequestScope, signal?: AbortSignal): Promise<HeldPage<Row>> {
+    const at = this.clock.now();
+    const started = performance.now();
+    const page = await this.adapter.page(params, {
+      deadline: scope.deadline,
+      requestId: scope.requestId,
+      signal,
+    });
+    this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
+    this.learn(params, page);
+    return { ...page, at };
+  }
+
+  private learn(params: PageParams, page: ScanPage<Row>): void {
+    if (params.filter === undefined) this.knownTotal = page.total;
+    this.learnCap(params, page);
+  }
+
+  /**
+   * What a shared read waits for and accepts (shared-reads.ts). Another replica making the same read is
+   * waited for until the time this one would need to make it itself (twice the measured estimate, and
+   * at least OWN_READ_RESERVE_MS) is all that is left before the deadline.
+   */
+  private sharedOptions(
+    scope: RequestScope,
+    notBefore: number,
+    estimateMs: number,
+    signal?: AbortSignal,
+  ): SharedReadOptions {
+    const reserve = Math.max(OWN_READ_RESERVE_MS, 2 * estimateMs);
+    return { notBefore, keepMs: this.maxAgeMs, waitUntil: scope.deadline - reserve, signal };
+  }
+
+  /** How long `rounds` rounds of calls bringing `rows` rows take here, by the measured latency. */
+  private readMs(rounds: number, rows: number): number {
+    const { callMs, rowMs } = this.latency.view();
+    return rounds * callMs + rows * rowMs;
+  }
+
+  /**
+   * The page call, or (replicas) the same page another replica read within the freshness bound or is
+   * reading now. An index build's pages are never taken from here: the index is shared as a whole scan.
+   */
+  private async sharedPage(
+    params: PageParams,
+    scope: RequestScope,
+    forIndex: boolean,
+    signal?: AbortSignal,
+  ): Promise<HeldPage<Row>> {
+    if (this.shared === null || forIndex) return this.call(params, scope, signal);
+    const key = `page|${params.page}|${params.size}|${params.filter ?? ""}`;
+    const estimate = this.readMs(1, params.size);
+    const options = this.sharedOptions(scope, this.clock.now() - this.maxAgeMs, estimate, signal);
+    const read = await this.shared
+      .read(key, options, async () => {
+        const page = await this.call(params, scope, signal);
+        return { value: page, answer: { at: page.at, texts: [page.text ?? ""] } };
+      })
+      .catch((error: unknown) => {
+        if (signal?.aborted === true) throw this.cancelled();
+        throw error;
+      });
+    if (read.own) return read.value;
+    const [text = ""] = read.answer.texts;
+    const page = this.adapter.decode(text, params);
+    this.learn(params, page);
+    return { ...page, at: read.answer.at, text };
+  }
+
   /**
    * One page call: shared with an identical one in flight or recently answered (when the planner shares
    * reads), counted for the request either way. `forIndex`: the page is for an index build and must be
@@ -192,21 +297,10 @@ export class ListSource<Row, Index> {
     scope: RequestScope,
     forIndex: boolean,
     cancellable = true,
-  ): Promise<ScanPage<Row>> {
+  ): Promise<HeldPage<Row>> {
     const { upstream, endpoint } = this.adapter;
     if (cancellable) this.throwIfCancelled(scope);
-    const start = async (signal?: AbortSignal) => {
-      const started = performance.now();
-      const page = await this.adapter.page(params, {
-        deadline: scope.deadline,
-        requestId: scope.requestId,
-        signal,
-      });
-      this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
-      if (params.filter === undefined) this.knownTotal = page.total;
-      this.learnCap(params, page);
-      return page;
-    };
+    const start = (signal?: AbortSignal) => this.sharedPage(params, scope, forIndex, signal);
     if (!this.planner.sharesReads) {
       scope.accounting.recordCall(upstream, endpoint);
       return start(cancellable ? scope.signal : undefined);
@@ -231,9 +325,12 @@ export class ListSource<Row, Index> {
 
   /** A request whose client has gone starts no more upstream work of its own. */
   private throwIfCancelled(scope: RequestScope): void {
-    if (!scope.clientGone) return;
+    if (scope.clientGone) throw this.cancelled();
+  }
+
+  private cancelled(): UpstreamError {
     const { upstream, endpoint } = this.adapter;
-    throw new UpstreamError(`${upstream} ${endpoint}: call cancelled by the caller`, {
+    return new UpstreamError(`${upstream} ${endpoint}: call cancelled by the caller`, {
       upstream,
       kind: "timeout",
       endpoint,
@@ -282,7 +379,11 @@ export class ListSource<Row, Index> {
     }
   }
 
-  private fetcher(scope: RequestScope, filter?: string, forIndex = false): FetchPage<Row> {
+  private fetcher(
+    scope: RequestScope,
+    filter?: string,
+    forIndex = false,
+  ): (page: number, size: number) => Promise<HeldPage<Row>> {
     // An index build's pages (forIndex) serve everyone after this request: never cancelled by it.
     return (page, size) => this.page({ page, size, filter }, scope, forIndex, !forIndex);
   }
@@ -306,13 +407,99 @@ export class ListSource<Row, Index> {
     return fetchRange(this.fetcher(scope, filter), offset, limit, this.scanOptions(size));
   }
 
-  /** The whole list: page 1 (or the probe's) first, then the rest `scanConcurrency` at a time. */
-  private scan(scope: RequestScope, shared: boolean, first?: FirstPage<Row>) {
-    return scanWhole(this.fetcher(scope, undefined, shared), {
+  /**
+   * The whole list: page 1 (or the probe's) first, then the rest `scanConcurrency` at a time. `seen`
+   * gets each page as it arrives (a scan shared with other replicas keeps their texts).
+   */
+  private scan(
+    scope: RequestScope,
+    shared: boolean,
+    first?: HeldPage<Row>,
+    seen?: (pageNum: number, page: HeldPage<Row>) => void,
+  ) {
+    const fetch = this.fetcher(scope, undefined, shared);
+    const fetchPage: FetchPage<Row> =
+      seen === undefined
+        ? fetch
+        : async (pageNum, size) => {
+            const page = await fetch(pageNum, size);
+            seen(pageNum, page);
+            return page;
+          };
+    if (first !== undefined) seen?.(1, first);
+    return scanWhole(fetchPage, {
       ...this.scanOptions(this.pageCap),
       concurrency: this.facts.scanConcurrency,
       first,
     });
+  }
+
+  /**
+   * The index's scan with every page's text kept, for the other replicas: `at` is when its oldest call
+   * started (the probe's, when the scan starts from one).
+   */
+  private async sharedScan(
+    scope: RequestScope,
+    head?: HeldPage<Row>,
+  ): Promise<{ value: { rows: Row[]; at: number }; answer: SharedAnswer }> {
+    const texts: string[] = [];
+    let oldest = Infinity;
+    const { rows } = await this.scan(scope, true, head, (pageNum, page) => {
+      texts[pageNum - 1] = page.text ?? "";
+      oldest = Math.min(oldest, page.at);
+    });
+    const at = Number.isFinite(oldest) ? oldest : this.clock.now();
+    return { value: { rows, at }, answer: { at, texts } };
+  }
+
+  /**
+   * Another replica's scan read back: its pages decoded in turn (yielding between them, a page of 2,000
+   * records being a long synchronous stretch) and put together exactly as a scan of this process would.
+   */
+  private async replay(texts: readonly string[]): Promise<RangeResult<Row>> {
+    const { upstream, endpoint } = this.adapter;
+    const pageOf = async (pageNum: number, size: number): Promise<ScanPage<Row>> => {
+      const text = texts[pageNum - 1];
+      if (text === undefined) {
+        throw new UpstreamError(`${upstream} ${endpoint}: a shared scan lacks page ${pageNum}`, {
+          upstream,
+          kind: "bad_response",
+          endpoint,
+        });
+      }
+      if (pageNum > 1) await new Promise((resolve) => setImmediate(resolve));
+      const params = { page: pageNum, size };
+      const page = this.adapter.decode(text, params);
+      this.learn(params, page);
+      return page;
+    };
+    return scanWhole(pageOf, { ...this.scanOptions(this.pageCap), concurrency: 1 });
+  }
+
+  /**
+   * The scan an index is built from, with the time of its data. With replicas sharing reads, one
+   * replica scans and the others read its pages back (one scan in progress is joined, not repeated):
+   * a first build takes any scan within the freshness bound, a refresh only one newer than it holds.
+   */
+  private async buildIndex(
+    scope: RequestScope,
+    head: HeldPage<Row> | undefined,
+    rebuild: boolean,
+  ): Promise<{ data: Index; at?: number }> {
+    if (this.shared === null) {
+      const { rows } = await this.scan(scope, true, head);
+      return { data: this.adapter.buildIndex(rows) };
+    }
+    const held = this.index.dataTime();
+    const notBefore = rebuild && held !== null ? held + 1 : this.clock.now() - this.maxAgeMs;
+    const rows = this.knownTotal ?? this.pageCap;
+    const pages = Math.max(1, Math.ceil(rows / this.pageCap));
+    const estimate = this.readMs(1 + Math.ceil((pages - 1) / this.facts.scanConcurrency), rows);
+    const options = this.sharedOptions(scope, notBefore, estimate);
+    const read = await this.shared.read(`scan|${this.pageCap}`, options, () => this.sharedScan(scope, head));
+    if (read.own) return { data: this.adapter.buildIndex(read.value.rows), at: read.value.at };
+    const replayed = await this.replay(read.answer.texts);
+    return { data: this.adapter.buildIndex(replayed.rows), at: read.answer.at };
   }
 
   /** The shared index: built by one scan (joined while in flight), or served while fresh. */
@@ -320,13 +507,13 @@ export class ListSource<Row, Index> {
     scope: RequestScope,
     lookup: string,
     why: string,
-    head?: FirstPage<Row>,
+    head?: HeldPage<Row>,
     rebuild = false,
   ): Promise<Index> {
-    const { promise, joined, hit } = this.index.get(async () => {
-      const { rows } = await this.scan(scope, true, head);
-      return this.adapter.buildIndex(rows);
-    }, rebuild);
+    const { promise, joined, hit } = this.index.getDated(
+      () => this.buildIndex(scope, head, rebuild),
+      rebuild,
+    );
     if (hit) scope.accounting.recordIndexHit(this.adapter.indexName);
     else scope.accounting.recordPlan(lookup, "scan", joined ? "joined a scan in flight" : why);
     return promise;
@@ -464,7 +651,7 @@ export class ListSource<Row, Index> {
     this.throwIfCancelled(scope);
     await this.refreshIfDue(scope);
     const found = new Map<string, R | Error>();
-    let head: FirstPage<Row> | undefined;
+    let head: HeldPage<Row> | undefined;
     const answers = (from: (key: string) => R | Error) =>
       keys.map((key) => (found.has(key) ? (found.get(key) as R | Error) : from(key)));
     const pending = () => [...new Set(keys)].filter((key) => !found.has(key));
@@ -548,10 +735,17 @@ export class ListSource<Row, Index> {
     this.changed = listener;
   }
 
-  /** After a mutation: what the index and the reused pages hold may have changed. */
-  invalidate(): void {
+  /**
+   * After a mutation: what the index and the reused pages hold may have changed. Forgotten here at once;
+   * with replicas, resolves once no replica can take a read shared before it (and only then tells them).
+   */
+  invalidate(): Promise<void> {
     this.forget();
-    this.changed?.();
+    if (this.shared === null) {
+      this.changed?.();
+      return Promise.resolve();
+    }
+    return this.shared.invalidate().then(() => this.changed?.());
   }
 
   /** What another replica changed: forget what is held here, and tell no one. */
