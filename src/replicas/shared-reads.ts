@@ -23,6 +23,12 @@ const RENEW_MS = 600;
 const POLL_MS = 20;
 
 /**
+ * A claim's key: the answer's key and this suffix, under redis-semaphore's own prefix ("mutex:", which
+ * HELD names too).
+ */
+const CLAIM = ":claim";
+
+/**
  * The generation of the source (bumped by every mutation: answers of an older one are never read), and
  * the answer of the current generation when its data is not older than ARGV[3]; else the generation
  * alone. One step, so that a mutation cannot fall between reading the generation and the answer.
@@ -36,6 +42,15 @@ if at and tonumber(at) >= tonumber(ARGV[3]) then
   return {generation, redis.call('HGETALL', key)}
 end
 return {generation}
+`;
+
+/** Whether the answer is held (ARGV as LOOKUP's) or claimed by a replica making it now (ARGV[4]: the claim's suffix). */
+const HELD = `
+local generation = redis.call('GET', KEYS[1]) or '0'
+local key = ARGV[1] .. generation .. ':' .. ARGV[2]
+local at = redis.call('HGET', key, 'at')
+if at and tonumber(at) >= tonumber(ARGV[3]) then return 1 end
+return redis.call('EXISTS', 'mutex:' .. key .. ARGV[4])
 `;
 
 interface Found {
@@ -132,7 +147,7 @@ export class RedisSharedReads implements SharedReads {
       return here();
     }
     if (found.answer !== null) return { own: false, answer: found.answer };
-    const claim = new Mutex(this.store.client, `${this.prefix}${found.generation}:${id}:claim`, {
+    const claim = new Mutex(this.store.client, `${this.prefix}${found.generation}:${id}${CLAIM}`, {
       lockTimeout: CLAIM_MS,
       refreshInterval: RENEW_MS,
       retryInterval: POLL_MS,
@@ -181,6 +196,24 @@ export class RedisSharedReads implements SharedReads {
     const made = await read();
     void this.offer(generation, id, made.answer, options.keepMs).catch(() => undefined);
     return { own: true, value: made.value };
+  }
+
+  async held(key: string, notBefore: number): Promise<boolean> {
+    if (this.store.state !== "available") return false;
+    try {
+      const reply = await this.store.client.eval(
+        HELD,
+        1,
+        this.generationKey,
+        this.prefix,
+        digest(key, 32),
+        String(notBefore),
+        CLAIM,
+      );
+      return reply === 1;
+    } catch {
+      return false;
+    }
   }
 
   async invalidate(): Promise<void> {

@@ -14,6 +14,8 @@ const COLD = { fresh: false, building: false, dueForRefresh: false };
 const FRESH = { fresh: true, building: false, dueForRefresh: false };
 const DUE = { fresh: true, building: false, dueForRefresh: true };
 const BUILDING = { fresh: false, building: true, dueForRefresh: false };
+/** Another replica holds a fresh scan, or is making one (replicas sharing reads). */
+const SHARED = { ...COLD, shared: true };
 
 /** The agent list: no documented limit, 2500 rows behind a cap of 1000 once known. */
 const agent: PlanState = {
@@ -124,6 +126,25 @@ const planned: Case[] = [
     "none",
   ],
   // Warming: an index a later lookup of this request needs, started beside the read that comes first.
+  ["keys read another replica's scan rather than call", { ...agent, index: SHARED }, keys(1), "scan"],
+  [
+    "bridge reads another replica's scan although its budget could not pay one",
+    { ...known(bridge, 10_000), index: SHARED, budget: { available: 0, freeByDeadline: 0, reserve: 23 } },
+    keys(1, false),
+    "scan",
+  ],
+  [
+    "bridge warms from another replica's scan even into the reserve",
+    { ...bridge, index: SHARED, budget: { available: 10, freeByDeadline: 10, reserve: 23 } },
+    warm,
+    "scan",
+  ],
+  [
+    "a window reads its own page even when another replica holds a scan",
+    { ...agent, index: SHARED },
+    window,
+    "window",
+  ],
   ["agent warms a cold index", agent, warm, "scan"],
   ["nothing to warm when fresh", { ...agent, index: FRESH }, warm, "none"],
   ["nothing to warm while a build runs", { ...agent, index: BUILDING }, warm, "none"],

@@ -31,8 +31,8 @@ async function post(url: string, query: string, requestId?: string): Promise<Ans
   return { status: res.status, body: (await res.json()) as Answer["body"] };
 }
 
-function startReplicas(sims: Simulators, redis: TestRedis, env: Record<string, string> = {}) {
-  return [1, 2, 3].map(() =>
+function startReplicas(sims: Simulators, redis: TestRedis, env: Record<string, string> = {}, count = 3) {
+  return Array.from({ length: count }, () =>
     startGatewayProcess({
       ...upstreamEnv(sims),
       GATEWAY_AUTH: "none",
@@ -172,6 +172,43 @@ describe("three replicas share their reads through Redis", () => {
       await redis.start();
     }
     await waitForRedis(urls, "available");
+  });
+});
+
+describe("a replica that comes later", () => {
+  let redis: TestRedis;
+  let sims: Simulators;
+  let replicas: GatewayProcess[];
+  let urls: string[];
+  beforeAll(async () => {
+    redis = await startRedis();
+    sims = await startSimulators({
+      dataset: { agentCustomers: 300, bridgeProfiles: BRIDGE_PROFILES, seed: 7 },
+    });
+    // A budget that one scan spends: alone, a second replica could neither scan nor be answered.
+    replicas = startReplicas(sims, redis, { BRIDGE_RATE_LIMIT_PER_MIN: String(SCAN_CALLS) }, 2);
+    urls = await Promise.all(replicas.map((r) => readyUrl(r)));
+  }, 60_000);
+  afterAll(async () => {
+    for (const r of replicas ?? []) r.child.kill("SIGKILL");
+    await sims?.close();
+    await redis?.close();
+  });
+
+  it("reads the scan another replica made within the freshness bound, even with the budget spent", async () => {
+    sims.bridge.log.reset();
+    const first = await post(urls[0] as string, PROFILE_PAGE);
+    expect(first.body.errors).toBeUndefined();
+    expect(sims.bridge.log.arrivals()).toBe(SCAN_CALLS);
+    const later = await post(urls[1] as string, PROFILE_PAGE);
+    expect(later.status).toBe(200);
+    expect(later.body.errors).toBeUndefined();
+    expect(later.body.data).toEqual(first.body.data);
+    expect(sims.bridge.log.arrivals()).toBe(SCAN_CALLS);
+    // A single customerNo, which alone it would ask Bridge for: from the same scan.
+    const one = await post(urls[1] as string, `{ bridgeProfile(customerNo: "86001308") { customerNo } }`);
+    expect(one.body.errors).toBeUndefined();
+    expect(sims.bridge.log.arrivals()).toBe(SCAN_CALLS);
   });
 });
 

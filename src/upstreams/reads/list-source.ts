@@ -150,6 +150,9 @@ const DEFAULT_LATENCY: Latency = { callMs: 20, rowMs: 0.02 };
  */
 const OWN_READ_RESERVE_MS = 1000;
 
+/** How long "no replica holds a scan" is believed before Redis is asked again. */
+const NOT_HELD_MEMORY_MS = 250;
+
 /**
  * The gateway's shared view of one upstream list, for every request (its data is read with the
  * gateway's own credentials, the same for every caller). Each read asks the planner for a plan and
@@ -168,6 +171,8 @@ export class ListSource<Row, Index> {
   /** The row cap the upstream showed (fewer rows than asked on a non-last page); null until seen. */
   private observedCap: number | null = null;
   private knownTotal: number | null = null;
+  /** Until then (the source's clock), no replica was found holding a scan (sharedScanHeld). */
+  private notHeldUntil = 0;
   /** Background work (refresh ahead) still running: tests and shutdown may wait for it. */
   private readonly background = new Set<Promise<unknown>>();
 
@@ -195,10 +200,13 @@ export class ListSource<Row, Index> {
     return Math.min(this.facts.maxPageSize, this.observedCap ?? Infinity);
   }
 
-  private async state(scope: RequestScope, probed: boolean): Promise<PlanState> {
+  private async state(scope: RequestScope, probed: boolean, request: ReadRequest): Promise<PlanState> {
     const budget = this.budget === null ? null : await this.budget.view(scope.deadline);
+    const index = this.index.state();
+    // Only for reads the index can answer (not windows, which read their own pages).
+    const askShared = !index.fresh && !index.building && (request.kind === "keys" || request.kind === "warm");
     return {
-      index: this.index.state(),
+      index: askShared ? { ...index, shared: await this.sharedScanHeld() } : index,
       knownTotal: this.knownTotal,
       pageCap: this.pageCap,
       probed,
@@ -210,7 +218,7 @@ export class ListSource<Row, Index> {
   }
 
   private async plan(scope: RequestScope, request: ReadRequest, probed = false): Promise<Plan> {
-    return this.planner.plan(await this.state(scope, probed), request);
+    return this.planner.plan(await this.state(scope, probed, request), request);
   }
 
   /** The adapter's page call, measured, and what its answer teaches (total, cap). */
@@ -230,6 +238,24 @@ export class ListSource<Row, Index> {
   private learn(params: PageParams, page: ScanPage<Row>): void {
     if (params.filter === undefined) this.knownTotal = page.total;
     this.learnCap(params, page);
+  }
+
+  /**
+   * Whether another replica holds a fresh scan of the list or is making one. "No" is remembered for
+   * NOT_HELD_MEMORY_MS, so that lookups planned while no replica scans ask Redis at most that often.
+   */
+  private async sharedScanHeld(): Promise<boolean> {
+    if (this.shared === null) return false;
+    const now = this.clock.now();
+    if (now < this.notHeldUntil) return false;
+    const held = await this.shared.held(this.scanKey(), now - this.maxAgeMs);
+    if (!held) this.notHeldUntil = now + NOT_HELD_MEMORY_MS;
+    return held;
+  }
+
+  /** The shared scan's key: a scan on another page grid is another read. */
+  private scanKey(): string {
+    return `scan|${this.pageCap}`;
   }
 
   /**
@@ -496,7 +522,7 @@ export class ListSource<Row, Index> {
     const pages = Math.max(1, Math.ceil(rows / this.pageCap));
     const estimate = this.readMs(1 + Math.ceil((pages - 1) / this.facts.scanConcurrency), rows);
     const options = this.sharedOptions(scope, notBefore, estimate);
-    const read = await this.shared.read(`scan|${this.pageCap}`, options, () => this.sharedScan(scope, head));
+    const read = await this.shared.read(this.scanKey(), options, () => this.sharedScan(scope, head));
     if (read.own) return { data: this.adapter.buildIndex(read.value.rows), at: read.value.at };
     const replayed = await this.replay(read.answer.texts);
     return { data: this.adapter.buildIndex(replayed.rows), at: read.answer.at };

@@ -11,6 +11,11 @@ export interface IndexView {
   building: boolean;
   /** Fresh, old enough to rebuild ahead of time, no build under way. */
   dueForRefresh: boolean;
+  /**
+   * Replicas sharing reads: another replica holds a scan of the list within the freshness bound, or is
+   * making one. Building the index from it costs no call. Absent: nothing is shared.
+   */
+  shared?: boolean;
 }
 
 /** What one call costs in time, as measured on this upstream (list-source.ts keeps the averages). */
@@ -145,6 +150,7 @@ function scanOrRefuse(state: PlanState, why: string): Plan {
 function planKeys(state: PlanState, keys: number, filterable: boolean): Plan {
   if (state.index.fresh) return { kind: "index" };
   if (state.index.building) return { kind: "scan", why: "joined a scan in flight" };
+  if (state.index.shared === true) return { kind: "scan", why: "another replica's scan" };
   if (!filterable) return scanOrRefuse(state, `page size ${state.pageCap}`);
   const perKey = (why: string): Plan => ({ kind: "per-key", concurrency: state.perKeyConcurrency, why });
   const cost = scanCalls(state);
@@ -194,7 +200,9 @@ export const plannedReads: Planner = {
           ? { kind: "scan", why: "refresh ahead" }
           : { kind: "none" };
       case "warm":
-        return !state.index.fresh && !state.index.building && withinReserve(state)
+        return !state.index.fresh &&
+          !state.index.building &&
+          (state.index.shared === true || withinReserve(state))
           ? { kind: "scan", why: "started beside the read it follows" }
           : { kind: "none" };
     }

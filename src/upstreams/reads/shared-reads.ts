@@ -43,6 +43,11 @@ export interface SharedReads {
     options: SharedReadOptions,
     read: () => Promise<{ value: T; answer: SharedAnswer }>,
   ): Promise<SharedRead<T>>;
+  /**
+   * Whether the answer of `key` (fresh enough for `notBefore`) is held, or being made by a replica now:
+   * reading it would cost no call. False when the store cannot say.
+   */
+  held(key: string, notBefore: number): Promise<boolean>;
   /** After a mutation: no replica may use an answer made before it (resolves once the store says so). */
   invalidate(): Promise<void>;
 }
