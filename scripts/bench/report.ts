@@ -106,6 +106,14 @@ function coldTargets(report: BenchReport): Target[] {
 
 export function targets(report: BenchReport): Target[] {
   const out: Target[] = [];
+  if (report.replicas) {
+    const r = report.replicas;
+    out.push({
+      name: "Replicas: the cold request on every replica at once costs what it costs one process (issue 11)",
+      met: same(r.coldCalls, r.singleColdCalls),
+      evidence: `${r.replicas} replicas ${calls(r.coldCalls)}, one process ${calls(r.singleColdCalls)}`,
+    });
+  }
   const planned = report.workloads.flatMap((w) => {
     const m = mode(w, "planning");
     return m ? [{ w, m }] : [];
@@ -304,6 +312,7 @@ export function renderMarkdown(report: BenchReport): string {
         `${calls(r.coldCalls)} calls (one process: ${calls(r.singleColdCalls)}); load spread over them: ` +
         `${r.rps.toFixed(0)} req/s (one process: ${single ? single.load.rps.toFixed(0) : "–"} req/s), ` +
         `${calls(r.loadCalls)} calls, ${r.errors}/${r.requests} errors, ${r.bridge429} × 429, ${r.bridge418} × 418. ` +
+        `Shared reads in Redis after the cold request: ${r.sharedReads.keys} keys, ${(r.sharedReads.bytes / 1024 ** 2).toFixed(1)} MB. ` +
         "On 2 cores three processes share the CPU the one process had to itself.",
     );
   }

@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config";
 import { startSimulators, upstreamEnv } from "../../src/simulators";
 import type { Simulators } from "../../src/simulators";
 import { runDecodeBench, type DecodeReport } from "./decode";
+import Redis from "ioredis";
 import { startRedis } from "../support/redis";
 import { GatewayProcess } from "./gateway-process";
 import type { EventLoopDelay } from "./protocol";
@@ -143,6 +144,8 @@ export interface ReplicaResult {
   requests: number;
   bridge429: number;
   bridge418: number;
+  /** What the replicas' shared reads held in Redis after the cold phase (MEMORY USAGE of their keys). */
+  sharedReads: { keys: number; bytes: number };
 }
 
 /** One gateway process serving every workload (cold phase, then load) one after another. */
@@ -410,6 +413,7 @@ async function replicaPhase(
       ),
     );
     const coldCalls = minus(counts(env.sims), before);
+    const sharedReads = await sharedReadsMemory(redis.url);
     const loadBefore = counts(env.sims);
     const connections = Math.max(1, Math.round((workload.connections ?? options.connections) / count));
     const loads = await Promise.all(
@@ -438,10 +442,33 @@ async function replicaPhase(
       requests,
       bridge429: stats.tooMany429,
       bridge418: stats.banned418,
+      sharedReads,
     };
   } finally {
     await Promise.all(replicas.map((gateway) => gateway.stop()));
     await redis.close();
+  }
+}
+
+/** Keys and bytes (Redis's own MEMORY USAGE) of the replicas' shared reads (src/replicas/shared-reads.ts). */
+async function sharedReadsMemory(url: string): Promise<{ keys: number; bytes: number }> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let keys = 0;
+    let bytes = 0;
+    let cursor = "0";
+    do {
+      const [next, found] = await client.scan(cursor, "MATCH", "gateway:reads:*", "COUNT", 1000);
+      cursor = next;
+      for (const key of found) {
+        keys += 1;
+        bytes += (await client.memory("USAGE", key, "SAMPLES", "0")) ?? 0;
+      }
+    } while (cursor !== "0");
+    return { keys, bytes };
+  } finally {
+    client.disconnect();
   }
 }
 
