@@ -175,6 +175,48 @@ describe("three replicas share their reads through Redis", () => {
   });
 });
 
+describe("cold lookups of many keys on every replica at once", () => {
+  let redis: TestRedis;
+  let sims: Simulators;
+  let replicas: GatewayProcess[];
+  let urls: string[];
+  beforeAll(async () => {
+    redis = await startRedis();
+    sims = await startSimulators({
+      dataset: { agentCustomers: 300, bridgeProfiles: BRIDGE_PROFILES, seed: 7 },
+    });
+    replicas = startReplicas(sims, redis);
+    urls = await Promise.all(replicas.map((r) => readyUrl(r)));
+  }, 60_000);
+  afterAll(async () => {
+    for (const r of replicas ?? []) r.child.kill("SIGKILL");
+    await sims?.close();
+    await redis?.close();
+  });
+
+  it("cost what they cost one process: one probe (page 1) and the rest of one scan", async () => {
+    // 30 customer numbers spread over the whole list: one process probes page 1, then scans the rest.
+    const numbers = sims.bridge.records
+      .map((r) => r.customerNo)
+      .filter((text): text is string => text !== undefined && text !== "null")
+      .map((text) => String(JSON.parse(text)))
+      .filter((_, i) => i % 150 === 0)
+      .slice(0, 30);
+    expect(numbers).toHaveLength(30);
+    const query = `{ ${numbers.map((n, i) => `p${i}: bridgeProfile(customerNo: "${n}") { customerNo }`).join(" ")} }`;
+    sims.bridge.log.reset();
+    const answers = await Promise.all(urls.map((url) => post(url, query)));
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data).toEqual(
+        Object.fromEntries(numbers.map((n, i) => [`p${i}`, { customerNo: n }])),
+      );
+    }
+    expect(sims.bridge.log.arrivals()).toBe(SCAN_CALLS);
+  });
+});
+
 describe("a replica that comes later", () => {
   let redis: TestRedis;
   let sims: Simulators;

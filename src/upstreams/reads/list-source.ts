@@ -280,16 +280,16 @@ export class ListSource<Row, Index> {
   }
 
   /**
-   * The page call, or (replicas) the same page another replica read within the freshness bound or is
-   * reading now. An index build's pages are never taken from here: the index is shared as a whole scan.
+   * The page call, or (replicas, `viaReplicas`) the same page another replica read within the freshness
+   * bound or is reading now.
    */
   private async sharedPage(
     params: PageParams,
     scope: RequestScope,
-    forIndex: boolean,
+    viaReplicas: boolean,
     signal?: AbortSignal,
   ): Promise<HeldPage<Row>> {
-    if (this.shared === null || forIndex) return this.call(params, scope, signal);
+    if (this.shared === null || !viaReplicas) return this.call(params, scope, signal);
     const key = `page|${params.page}|${params.size}|${params.filter ?? ""}`;
     const estimate = this.readMs(1, params.size);
     const options = this.sharedOptions(scope, this.clock.now() - this.maxAgeMs, estimate, signal);
@@ -317,16 +317,18 @@ export class ListSource<Row, Index> {
    * false for an index build's pages, which serve every later request (never cancelled by a client).
    * A page call that fails is answered by the last good answer of the same page while it is younger
    * than the stale bound (not for an index build: the index falls back as a whole, see staleIndex).
+   * `viaReplicas`: replicas may share the read (not a scan's pages: a scan is shared whole).
    */
   private page(
     params: PageParams,
     scope: RequestScope,
     forIndex: boolean,
     cancellable = true,
+    viaReplicas = true,
   ): Promise<HeldPage<Row>> {
     const { upstream, endpoint } = this.adapter;
     if (cancellable) this.throwIfCancelled(scope);
-    const start = (signal?: AbortSignal) => this.sharedPage(params, scope, forIndex, signal);
+    const start = (signal?: AbortSignal) => this.sharedPage(params, scope, viaReplicas, signal);
     if (!this.planner.sharesReads) {
       scope.accounting.recordCall(upstream, endpoint);
       return start(cancellable ? scope.signal : undefined);
@@ -410,8 +412,9 @@ export class ListSource<Row, Index> {
     filter?: string,
     forIndex = false,
   ): (page: number, size: number) => Promise<HeldPage<Row>> {
-    // An index build's pages (forIndex) serve everyone after this request: never cancelled by it.
-    return (page, size) => this.page({ page, size, filter }, scope, forIndex, !forIndex);
+    // An index build's pages (forIndex) serve everyone after this request: never cancelled by it. Its
+    // scan is shared with the other replicas as a whole (buildIndex), not page by page.
+    return (page, size) => this.page({ page, size, filter }, scope, forIndex, !forIndex, !forIndex);
   }
 
   private scanOptions(maxPageSize: number) {
