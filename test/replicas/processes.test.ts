@@ -1,6 +1,4 @@
-import { startSimulators, upstreamEnv, type Simulators } from "../../src/simulators";
-import { readyUrl, startGatewayProcess, type GatewayProcess } from "../support/process";
-import { startRedis, type TestRedis } from "../support/redis";
+import { redisStates, useFleet } from "../support/replicas";
 
 /**
  * Three real gateway processes, one Redis, one Bridge simulator (API.md §8): towards Bridge they behave
@@ -31,42 +29,11 @@ async function burst(urls: string[], count: number): Promise<number[]> {
   return statuses;
 }
 
-async function redisStates(urls: string[]): Promise<(string | undefined)[]> {
-  return Promise.all(
-    urls.map(async (url) => {
-      const res = await fetch(new URL("/health/ready", url));
-      return ((await res.json()) as { redis?: string }).redis;
-    }),
-  );
-}
-
 describe("three gateway processes in front of one Bridge key", () => {
-  let redis: TestRedis;
-  let sims: Simulators;
-  let replicas: GatewayProcess[];
-  let urls: string[];
-  beforeAll(async () => {
-    redis = await startRedis();
-    sims = await startSimulators({ dataset: { agentCustomers: 300, seed: 7 } });
-    replicas = [1, 2, 3].map(() =>
-      startGatewayProcess({
-        ...upstreamEnv(sims),
-        GATEWAY_AUTH: "none",
-        PORT: "0",
-        REDIS_URL: redis.url,
-        GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "0",
-        BRIDGE_FALLBACK_RATE_LIMIT_PER_MIN: "10",
-      }),
-    );
-    urls = await Promise.all(replicas.map((r) => readyUrl(r)));
-  }, 60_000);
-  afterAll(async () => {
-    for (const r of replicas ?? []) r.child.kill("SIGKILL");
-    await sims?.close();
-    await redis?.close();
-  });
+  const fleet = useFleet({ env: { BRIDGE_FALLBACK_RATE_LIMIT_PER_MIN: "10" } });
 
   it("600 distinct profile queries over 3 replicas: at most the budget (90) of Bridge calls, no 429 or 418", async () => {
+    const { urls, sims } = fleet;
     const statuses = await burst(urls, 600);
     const calls = sims.bridge.log.arrivals();
     expect(calls).toBeGreaterThan(0);
@@ -76,6 +43,7 @@ describe("three gateway processes in front of one Bridge key", () => {
   }, 120_000);
 
   it("Redis stopped mid-burst: no 5xx, no 418, each replica on its fallback; sharing again once it returns", async () => {
+    const { urls, sims, redis, replicas } = fleet;
     // A minute later, for the simulator's window (the shared one goes with the Redis that stops).
     sims.bridge.resetRateLimit();
     sims.bridge.log.reset();

@@ -1,16 +1,15 @@
-import { startSimulators, upstreamEnv, type Simulators } from "../../src/simulators";
-import { readyUrl, startGatewayProcess, type GatewayProcess } from "../support/process";
-import { startRedis, type TestRedis } from "../support/redis";
+import { useFleet, waitForRedis } from "../support/replicas";
 
 /**
  * Replicas share what a read fetched (API.md §8): one replica scans, the others read its result within
- * the same freshness bounds, and a scan in progress is joined across replicas, not repeated. Three real
+ * the same freshness bounds, and a scan in progress is joined across replicas, not repeated. Real
  * gateway processes, one real Redis, the simulators on loopback.
  */
 
 /** Bridge records: three pages of 2,000, so that one scan is 3 calls. */
 const BRIDGE_PROFILES = 5000;
 const SCAN_CALLS = Math.ceil(BRIDGE_PROFILES / 2000);
+const SIMULATORS = { dataset: { agentCustomers: 300, bridgeProfiles: BRIDGE_PROFILES, seed: 7 } };
 
 const PROFILE_PAGE = `{ customers(first: 50) { nodes { id profile { customerNo name } } } }`;
 
@@ -31,58 +30,13 @@ async function post(url: string, query: string, requestId?: string): Promise<Ans
   return { status: res.status, body: (await res.json()) as Answer["body"] };
 }
 
-function startReplicas(sims: Simulators, redis: TestRedis, env: Record<string, string> = {}, count = 3) {
-  return Array.from({ length: count }, () =>
-    startGatewayProcess({
-      ...upstreamEnv(sims),
-      GATEWAY_AUTH: "none",
-      PORT: "0",
-      REDIS_URL: redis.url,
-      GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "0",
-      ...env,
-    }),
-  );
-}
-
-async function redisStates(urls: string[]): Promise<(string | undefined)[]> {
-  return Promise.all(
-    urls.map(async (url) => {
-      const res = await fetch(new URL("/health/ready", url));
-      return ((await res.json()) as { redis?: string }).redis;
-    }),
-  );
-}
-
-async function waitForRedis(urls: string[], state: "available" | "unavailable"): Promise<void> {
-  const until = Date.now() + 15_000;
-  while ((await redisStates(urls)).some((s) => s !== state)) {
-    if (Date.now() > until) throw new Error(`the replicas did not see Redis ${state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe("three replicas share their reads through Redis", () => {
-  let redis: TestRedis;
-  let sims: Simulators;
-  let replicas: GatewayProcess[];
-  let urls: string[];
-  beforeAll(async () => {
-    redis = await startRedis();
-    sims = await startSimulators({
-      dataset: { agentCustomers: 300, bridgeProfiles: BRIDGE_PROFILES, seed: 7 },
-    });
-    // Traffic reusable for a minute, so that the mutation test below tells shared pages from fresh ones.
-    replicas = startReplicas(sims, redis, { GATEWAY_TRAFFIC_MAX_AGE_MS: "60000" });
-    urls = await Promise.all(replicas.map((r) => readyUrl(r)));
-    await Promise.all(urls.map((url) => post(url, "{ __typename }")));
-  }, 60_000);
-  afterAll(async () => {
-    for (const r of replicas ?? []) r.child.kill("SIGKILL");
-    await sims?.close();
-    await redis?.close();
-  });
+  // Traffic reusable for a minute, so that the mutation test below tells shared pages from fresh ones.
+  const fleet = useFleet({ sims: SIMULATORS, env: { GATEWAY_TRAFFIC_MAX_AGE_MS: "60000" } });
+  beforeAll(() => Promise.all(fleet.urls.map((url) => post(url, "{ __typename }"))));
 
   it("a cold profile page requested on all three at once makes the calls of one scan in total", async () => {
+    const { urls, sims } = fleet;
     sims.agent.log.reset();
     sims.bridge.log.reset();
     const answers = await Promise.all(urls.map((url) => post(url, PROFILE_PAGE)));
@@ -104,6 +58,7 @@ describe("three replicas share their reads through Redis", () => {
   });
 
   it("a mutation on one replica: another's next read takes nothing the replicas shared before it", async () => {
+    const { urls, sims } = fleet;
     const page = `{ customers(first: 3) { totalCount nodes { id } } }`;
     const listCalls = () => sims.agent.log.arrivals("customer.list");
     sims.agent.log.reset();
@@ -142,6 +97,7 @@ describe("three replicas share their reads through Redis", () => {
   });
 
   it("Redis stopped: every replica answers, each scanning for itself", async () => {
+    const { urls, sims, redis } = fleet;
     // A mutation drops every replica's agent index (the shared scan too), so that each must scan again.
     const changed = await post(
       urls[0] as string,
@@ -176,25 +132,10 @@ describe("three replicas share their reads through Redis", () => {
 });
 
 describe("cold lookups of many keys on every replica at once", () => {
-  let redis: TestRedis;
-  let sims: Simulators;
-  let replicas: GatewayProcess[];
-  let urls: string[];
-  beforeAll(async () => {
-    redis = await startRedis();
-    sims = await startSimulators({
-      dataset: { agentCustomers: 300, bridgeProfiles: BRIDGE_PROFILES, seed: 7 },
-    });
-    replicas = startReplicas(sims, redis);
-    urls = await Promise.all(replicas.map((r) => readyUrl(r)));
-  }, 60_000);
-  afterAll(async () => {
-    for (const r of replicas ?? []) r.child.kill("SIGKILL");
-    await sims?.close();
-    await redis?.close();
-  });
+  const fleet = useFleet({ sims: SIMULATORS });
 
   it("cost what they cost one process: one probe (page 1) and the rest of one scan", async () => {
+    const { urls, sims } = fleet;
     // 30 customer numbers spread over the whole list: one process probes page 1, then scans the rest.
     const numbers = sims.bridge.records
       .map((r) => r.customerNo)
@@ -218,63 +159,43 @@ describe("cold lookups of many keys on every replica at once", () => {
 });
 
 describe("a replica that comes later", () => {
-  let redis: TestRedis;
-  let sims: Simulators;
-  let replicas: GatewayProcess[];
-  let urls: string[];
-  beforeAll(async () => {
-    redis = await startRedis();
-    sims = await startSimulators({
-      dataset: { agentCustomers: 300, bridgeProfiles: BRIDGE_PROFILES, seed: 7 },
-    });
-    // A budget that one scan spends: alone, a second replica could neither scan nor be answered.
-    replicas = startReplicas(sims, redis, { BRIDGE_RATE_LIMIT_PER_MIN: String(SCAN_CALLS) }, 2);
-    urls = await Promise.all(replicas.map((r) => readyUrl(r)));
-  }, 60_000);
-  afterAll(async () => {
-    for (const r of replicas ?? []) r.child.kill("SIGKILL");
-    await sims?.close();
-    await redis?.close();
+  // A budget that one scan spends: alone, a second replica could neither scan nor be answered.
+  const fleet = useFleet({
+    sims: SIMULATORS,
+    env: { BRIDGE_RATE_LIMIT_PER_MIN: String(SCAN_CALLS) },
+    count: 2,
   });
 
   it("reads the scan another replica made within the freshness bound, even with the budget spent", async () => {
+    const { urls, sims } = fleet;
     sims.bridge.log.reset();
     const first = await post(urls[0] as string, PROFILE_PAGE);
     expect(first.body.errors).toBeUndefined();
     expect(sims.bridge.log.arrivals()).toBe(SCAN_CALLS);
+    // One customer number, which alone the second replica would ask Bridge for (one filtered call, which
+    // its budget cannot pay now): it takes the first one's scan instead.
+    const customerNo = (
+      first.body.data as { customers: { nodes: { profile: { customerNo: string } | null }[] } }
+    ).customers.nodes.find((n) => n.profile !== null)?.profile?.customerNo;
+    const one = await post(
+      urls[1] as string,
+      `{ bridgeProfile(customerNo: "${customerNo}") { customerNo } }`,
+    );
+    expect(one.body).toEqual({ data: { bridgeProfile: { customerNo } } });
     const later = await post(urls[1] as string, PROFILE_PAGE);
     expect(later.status).toBe(200);
     expect(later.body.errors).toBeUndefined();
     expect(later.body.data).toEqual(first.body.data);
     expect(sims.bridge.log.arrivals()).toBe(SCAN_CALLS);
-    // A single customerNo, which alone it would ask Bridge for: from the same scan.
-    const one = await post(urls[1] as string, `{ bridgeProfile(customerNo: "86001308") { customerNo } }`);
-    expect(one.body.errors).toBeUndefined();
-    expect(sims.bridge.log.arrivals()).toBe(SCAN_CALLS);
   });
 });
 
 describe("a replica that dies in the middle of a shared scan", () => {
-  let redis: TestRedis;
-  let sims: Simulators;
-  let replicas: GatewayProcess[];
-  let urls: string[];
-  beforeAll(async () => {
-    redis = await startRedis();
-    sims = await startSimulators({
-      dataset: { agentCustomers: 300, bridgeProfiles: BRIDGE_PROFILES, seed: 7 },
-    });
-    replicas = startReplicas(sims, redis);
-    urls = await Promise.all(replicas.map((r) => readyUrl(r)));
-    await Promise.all(urls.map((url) => post(url, "{ __typename }")));
-  }, 60_000);
-  afterAll(async () => {
-    for (const r of replicas ?? []) r.child.kill("SIGKILL");
-    await sims?.close();
-    await redis?.close();
-  });
+  const fleet = useFleet({ sims: SIMULATORS });
+  beforeAll(() => Promise.all(fleet.urls.map((url) => post(url, "{ __typename }"))));
 
   it("is taken over by another replica, which answers within the deadline: no 5xx, one scan more", async () => {
+    const { urls, sims, replicas } = fleet;
     // Each Bridge page takes a second: the scan is still running when its holder is killed.
     sims.bridge.latencyMs = 1000;
     sims.bridge.log.reset();
