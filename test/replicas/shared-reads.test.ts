@@ -15,16 +15,17 @@ const PROFILE_PAGE = `{ customers(first: 50) { nodes { id profile { customerNo n
 
 interface Answer {
   status: number;
-  body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  body: {
+    data?: unknown;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
+  };
 }
 
-async function post(url: string, query: string, requestId?: string): Promise<Answer> {
+async function post(url: string, query: string, headers: Record<string, string> = {}): Promise<Answer> {
   const res = await fetch(url, {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(requestId === undefined ? {} : { "x-request-id": requestId }),
-    },
+    headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query }),
   });
   return { status: res.status, body: (await res.json()) as Answer["body"] };
@@ -71,7 +72,13 @@ describe("three replicas share their reads through Redis", () => {
     // The page and the scan behind customer(id) are one call each, read by replica 0 and shared:
     // replica 1 asks nothing of the agent for the same.
     expect(listCalls()).toBe(2);
-    expect((await post(urls[1] as string, page)).body.data).toEqual(first.body.data);
+    const shared = await post(urls[1] as string, page, { "x-gateway-debug": "1" });
+    expect(shared.body.data).toEqual(first.body.data);
+    // Its own accounting says so: a call it shared (made by another replica), none of its own.
+    expect(shared.body.extensions?.gateway).toMatchObject({
+      calls: {},
+      sharedCalls: { "agent:customer.list": 1 },
+    });
     expect((await post(urls[1] as string, byId)).body.errors).toBeUndefined();
     expect(listCalls()).toBe(2);
 
@@ -200,7 +207,9 @@ describe("a replica that dies in the middle of a shared scan", () => {
     sims.bridge.latencyMs = 1000;
     sims.bridge.log.reset();
     const requests = urls.map((url, i) =>
-      post(url, PROFILE_PAGE, `replica-${i}-cold`).catch((error: unknown) => error as Error),
+      post(url, PROFILE_PAGE, { "x-request-id": `replica-${i}-cold` }).catch(
+        (error: unknown) => error as Error,
+      ),
     );
     // The holder's first page answered (its trace names the request, and so the replica), the rest in flight.
     const until = Date.now() + 20_000;

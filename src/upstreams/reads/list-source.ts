@@ -21,9 +21,9 @@ export type AnsweredPage<Row> = ScanPage<Row> & { text: string };
 
 /**
  * A page as the list source holds it: `at`, when its data was read (the start of the call that read it,
- * on this replica or another); `text` while it is passed on, never kept with the page.
+ * on this replica or another, `fromReplica`); `text` while it is passed on, never kept with the page.
  */
-type HeldPage<Row> = ScanPage<Row> & { at: number; text?: string };
+type HeldPage<Row> = ScanPage<Row> & { at: number; text?: string; fromReplica?: boolean };
 
 /** What a call carries from the request that needs it. */
 export interface CallContext {
@@ -306,7 +306,7 @@ export class ListSource<Row, Index> {
     const [text = ""] = read.answer.texts;
     const page = this.adapter.decode(text, params);
     this.learn(params, page);
-    return { ...page, at: read.answer.at, text };
+    return { ...page, at: read.answer.at, text, fromReplica: true };
   }
 
   /**
@@ -341,7 +341,14 @@ export class ListSource<Row, Index> {
       cancellable ? () => scope.signal : undefined,
     );
     if (hit) scope.accounting.recordIndexHit(`${upstream}:${endpoint}`);
-    else scope.accounting.recordCall(upstream, endpoint, joined);
+    else if (joined || this.shared === null) scope.accounting.recordCall(upstream, endpoint, joined);
+    else {
+      // This request's own call, unless another replica made it: then it shared that call.
+      void promise.then(
+        (page) => scope.accounting.recordCall(upstream, endpoint, page.fromReplica === true),
+        () => scope.accounting.recordCall(upstream, endpoint),
+      );
+    }
     if (forIndex) return promise;
     return promise.catch((error: unknown) => {
       const kept = this.mayServeStale(error, scope) ? this.reads.stale(key) : null;
