@@ -103,7 +103,8 @@ export interface ListSourceOptions {
   initialLatency?: Latency;
   /**
    * Where replicas share their reads (src/replicas/shared-reads.ts, with REDIS_URL); absent or null:
-   * this process reads alone, as a single gateway does. Only for a planner that shares reads.
+   * this process reads alone, as a single gateway does. Only for a planner that shares reads, and a
+   * freshness bound above 0.
    */
   shared?: SharedReads | null;
 }
@@ -186,7 +187,8 @@ export class ListSource<Row, Index> {
     this.maxAgeMs = options.maxAgeMs;
     this.planner = options.planner;
     this.budget = options.budget ?? null;
-    this.shared = this.planner.sharesReads ? (options.shared ?? null) : null;
+    // Data that may not be reused at all (a bound of 0) is not shared either.
+    this.shared = this.planner.sharesReads && options.maxAgeMs > 0 ? (options.shared ?? null) : null;
     this.latency = new LatencyMeter(options.initialLatency ?? DEFAULT_LATENCY);
     const staleMs = options.staleIfErrorMs ?? 0;
     this.index = new SharedIndex(options.maxAgeMs, clock, undefined, staleMs);
