@@ -234,7 +234,10 @@ export class ListSource<Row, Index> {
     });
     this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
     this.learn(params, page);
-    return { ...page, at };
+    if (this.shared !== null) return { ...page, at };
+    // The page's text is for the other replicas; alone, keeping it would hold every reused page twice.
+    const { text: _text, ...rows } = page;
+    return { ...rows, at };
   }
 
   private learn(params: PageParams, page: ScanPage<Row>): void {
