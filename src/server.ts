@@ -229,7 +229,7 @@ export async function startGateway(
     clock,
     ...(store === null
       ? {}
-      : { store: new RedisBudgetStore(store, config.bridgeFallbackRateLimitPerMinute) }),
+      : { store: new RedisBudgetStore(store, upstreams.bridge.apiKey, config.bridgeFallbackRateLimitPerMinute) }),
   });
   const circuits = new UpstreamCircuits({
     endpoints: KNOWN_ENDPOINTS,

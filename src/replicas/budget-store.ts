@@ -1,9 +1,12 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { InMemoryBudgetStore, type BudgetStore } from "../upstreams/bridge/budget";
 import type { SharedStore } from "./redis";
 
-const CALLS = "gateway:bridge:calls";
-const GATE = "gateway:bridge:gate";
+/** The budget's keys, per Bridge API key (the key the 100 calls a minute belong to), never the key itself. */
+function budgetKeys(apiKey: string): { calls: string; gate: string } {
+  const owner = createHash("sha256").update(`bridge-budget ${apiKey}`).digest("hex").slice(0, 16);
+  return { calls: `gateway:bridge:${owner}:calls`, gate: `gateway:bridge:${owner}:gate` };
+}
 
 /**
  * The sliding window in one atomic step: drop calls older than the window, then take a slot when fewer
@@ -48,13 +51,18 @@ return 1
  */
 export class RedisBudgetStore implements BudgetStore {
   private readonly local = new InMemoryBudgetStore();
+  private readonly keys: { calls: string; gate: string };
 
   constructor(
     private readonly shared: SharedStore,
+    /** The Bridge API key whose budget this is: deployments with other keys on the same Redis count apart. */
+    apiKey: string,
     private readonly fallbackPerMinute: number,
     /** Wall time for the gate's expiry in Redis (the budget's own clock gives `at`). */
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.keys = budgetKeys(apiKey);
+  }
 
   private get reachable(): boolean {
     return this.shared.state === "available";
@@ -68,14 +76,14 @@ export class RedisBudgetStore implements BudgetStore {
     const { starts, gateUntil } = await this.local.usage(at, windowMs);
     if (starts.length === 0 && gateUntil <= at) return;
     const pipeline = this.shared.client.multi();
-    for (const start of starts) pipeline.zadd(CALLS, start, `${start}:${randomUUID()}`);
-    pipeline.pexpire(CALLS, windowMs * 2);
+    for (const start of starts) pipeline.zadd(this.keys.calls, start, `${start}:${randomUUID()}`);
+    pipeline.pexpire(this.keys.calls, windowMs * 2);
     await pipeline.exec();
     if (gateUntil > at) {
       await this.shared.client.eval(
         CLOSE_GATE,
         1,
-        GATE,
+        this.keys.gate,
         String(gateUntil),
         String(this.now()),
         String(windowMs),
@@ -91,8 +99,8 @@ export class RedisBudgetStore implements BudgetStore {
         const answer = (await this.shared.client.eval(
           TAKE,
           2,
-          CALLS,
-          GATE,
+          this.keys.calls,
+          this.keys.gate,
           String(at),
           String(limit),
           String(windowMs),
@@ -113,9 +121,9 @@ export class RedisBudgetStore implements BudgetStore {
     try {
       const results = await this.shared.client
         .multi()
-        .zremrangebyscore(CALLS, "-inf", at - windowMs)
-        .zrange(CALLS, 0, -1, "WITHSCORES")
-        .get(GATE)
+        .zremrangebyscore(this.keys.calls, "-inf", at - windowMs)
+        .zrange(this.keys.calls, 0, -1, "WITHSCORES")
+        .get(this.keys.gate)
         .exec();
       if (results === null || results.some(([error]) => error !== null)) return local;
       const scores = (results[1]?.[1] as string[] | undefined) ?? [];
@@ -132,7 +140,14 @@ export class RedisBudgetStore implements BudgetStore {
     await this.local.closeGate(until);
     if (!this.reachable) return;
     try {
-      await this.shared.client.eval(CLOSE_GATE, 1, GATE, String(until), String(this.now()), "60000");
+      await this.shared.client.eval(
+        CLOSE_GATE,
+        1,
+        this.keys.gate,
+        String(until),
+        String(this.now()),
+        "60000",
+      );
     } catch {
       // Kept locally; the upstream will say it again to whichever replica calls next.
     }
@@ -141,6 +156,6 @@ export class RedisBudgetStore implements BudgetStore {
   async clear(): Promise<void> {
     await this.local.clear();
     if (!this.reachable) return;
-    await this.shared.client.del(CALLS, GATE).catch(() => undefined);
+    await this.shared.client.del(this.keys.calls, this.keys.gate).catch(() => undefined);
   }
 }

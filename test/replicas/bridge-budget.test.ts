@@ -86,4 +86,27 @@ describe("three replicas and one Bridge key", () => {
     await burst(replicas, 30);
     expect(sims.bridge.log.arrivals()).toBeLessThanOrEqual(BUDGET);
   });
+
+  it("keep apart from a deployment with another Bridge key on the same Redis", async () => {
+    // Another simulator set: another API key, whose 100 calls a minute are its own.
+    const other = await startSimulators({ dataset: { agentCustomers: 300, seed: 7 } });
+    expect(other.bridge.apiKey).not.toBe(sims.bridge.apiKey);
+    const env = {
+      REDIS_URL: redis.url,
+      BRIDGE_RATE_LIMIT_PER_MIN: String(BUDGET),
+      GATEWAY_CALLER_RATE_LIMIT_PER_MIN: "0",
+    };
+    const stranger = await startStack({ env, simulators: other });
+    try {
+      await burst(replicas, 30);
+      expect(sims.bridge.log.arrivals()).toBe(BUDGET);
+      // This key's budget is spent; the other key's is untouched.
+      const { codes } = await burst([stranger], BUDGET);
+      expect(codes).toEqual([]);
+      expect(other.bridge.log.arrivals()).toBe(BUDGET);
+    } finally {
+      await stranger.close();
+      await other.close();
+    }
+  });
 });
