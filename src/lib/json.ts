@@ -98,6 +98,20 @@ function scanNumbers(text: string): Tokens {
   return { bounds, count, members };
 }
 
+/**
+ * V8 makes a slice of 13 characters or more a view into the string it was cut from: one epoch-ms time
+ * or int64 id kept from a page would keep the whole page's text (1.3 MB, or twice that when a name
+ * holds a character beyond Latin-1) alive for as long as the record lives. Such a slice is copied.
+ */
+const SHARED_SLICE_MIN = 13;
+
+/** The text of [start, end) as a string of its own, never a view into `text`. */
+function ownSlice(text: string, start: number, end: number): string {
+  const slice = text.slice(start, end);
+  // Concatenation makes a new string; slicing it flattens it into one of end - start + 1 characters.
+  return end - start < SHARED_SLICE_MIN ? slice : ` ${slice}`.slice(1);
+}
+
 /** A LosslessNumber from text known to be a JSON number token (its constructor would test it again). */
 function exactNumber(text: string): LosslessNumber {
   const number = Object.create(LosslessNumber.prototype) as { value: string; isLosslessNumber: boolean };
@@ -124,7 +138,7 @@ class ExactNumbers {
     const i = this.next++;
     // Past the last token the walk is out of step; the count check after the walk catches it.
     if (i >= this.tokens.count) return exactNumber("0");
-    return exactNumber(this.text.slice(this.tokens.bounds[2 * i], this.tokens.bounds[2 * i + 1]));
+    return exactNumber(ownSlice(this.text, this.tokens.bounds[2 * i], this.tokens.bounds[2 * i + 1]));
   }
 
   walk(node: object): void {
@@ -161,7 +175,7 @@ class ExactNumbers {
 export function parseJsonLossless(text: string): unknown {
   const value: unknown = JSON.parse(text);
   const tokens = scanNumbers(text);
-  if (typeof value === "number") return exactNumber(text.slice(tokens.bounds[0], tokens.bounds[1]));
+  if (typeof value === "number") return exactNumber(ownSlice(text, tokens.bounds[0], tokens.bounds[1]));
   if (typeof value !== "object" || value === null) return value;
   const exact = new ExactNumbers(text, tokens);
   exact.walk(value);
