@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { takeTurn } from "../../lib/cooperate";
 import { canonicalInteger } from "../../lib/ids";
 import { parseJsonLossless } from "../../lib/json";
 import { UpstreamError, type UpstreamErrorKind } from "../errors";
@@ -20,7 +21,7 @@ import {
 import { uninstrumented, type CallInstrument } from "../instrument";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "../retry";
 import {
-  decodeListData,
+  decodeListDataInSlices,
   INCOMPLETE_ACCOUNT_MSG,
   INVALID_TOKEN_MSG,
   readEnvelope,
@@ -100,6 +101,8 @@ export class AgentClient {
               opts,
             );
             call.httpStatus = res.status;
+            // A list page is up to ~2,000 rows to parse and decode: in a turn of the loop with budget left.
+            await takeTurn();
             const env = this.judge("customer.list", res);
             if (env.code !== "200") throw this.envelopeError("customer.list", env);
             // A rejected token is `code: 200` without data (handled in judge); anything else without data is
@@ -107,7 +110,9 @@ export class AgentClient {
             if (env.body.data === null || env.body.data === undefined) {
               throw this.error("customer.list", "bad_response", "answer has no data", { env });
             }
-            const data = this.decode("customer.list", () => decodeListData(env.body.data));
+            const data = await decodeListDataInSlices(env.body.data).catch((err: unknown) => {
+              throw this.decodeFailure("customer.list", err);
+            });
             return {
               total: data.total,
               pageNum: params.pageNum,
@@ -273,11 +278,16 @@ export class AgentClient {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof DecodeError) {
-        throw this.error(endpoint, "bad_response", err.message, { ambiguous: true });
-      }
-      throw err;
+      throw this.decodeFailure(endpoint, err);
     }
+  }
+
+  /** A shape problem is the upstream's bad_response; anything else is ours and goes on as it is. */
+  private decodeFailure(endpoint: AgentEndpoint, err: unknown): unknown {
+    if (err instanceof DecodeError) {
+      return this.error(endpoint, "bad_response", err.message, { ambiguous: true });
+    }
+    return err;
   }
 
   private error(

@@ -1,3 +1,4 @@
+import { mapInSlices } from "../../lib/cooperate";
 import { decimalFromJsonText, type Decimal } from "../../lib/decimal";
 import { parseJsonLossless } from "../../lib/json";
 import {
@@ -66,8 +67,8 @@ export interface DecodedListData {
   rows: AgentCustomer[];
 }
 
-/** `data` of a successful list answer; the caller has already ruled out the in-200 error messages. */
-export function decodeListData(data: unknown): DecodedListData {
+/** `data`'s total, checked, and its rows still undecoded. */
+function listOf(data: unknown): { total: number; rows: unknown[] } {
   if (!isJsonObject(data)) throw new DecodeError(`data is ${describeJsonType(data)}, not an object`);
   const total = safeInteger(data.total);
   if (total === undefined || total < 0) {
@@ -75,7 +76,21 @@ export function decodeListData(data: unknown): DecodedListData {
   }
   const rows = data.rows ?? [];
   if (!Array.isArray(rows)) throw new DecodeError(`data.rows is ${describeJsonType(rows)}, not an array`);
-  return { total, rows: rows.map((r: unknown, i) => decodeCustomerRow(r, `data.rows[${i}]`)) };
+  return { total, rows };
+}
+
+const rowAt = (r: unknown, i: number) => decodeCustomerRow(r, `data.rows[${i}]`);
+
+/** `data` of a successful list answer; the caller has already ruled out the in-200 error messages. */
+export function decodeListData(data: unknown): DecodedListData {
+  const list = listOf(data);
+  return { total: list.total, rows: list.rows.map(rowAt) };
+}
+
+/** The same, its rows decoded in slices that give the event loop a turn in between (lib/cooperate.ts). */
+export async function decodeListDataInSlices(data: unknown): Promise<DecodedListData> {
+  const list = listOf(data);
+  return { total: list.total, rows: await mapInSlices(list.rows, rowAt) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import type { Dispatcher } from "undici";
+import { takeTurn } from "../../lib/cooperate";
 import { parseJsonLossless } from "../../lib/json";
 import { UpstreamError, type UpstreamErrorKind } from "../errors";
 import {
@@ -19,7 +20,7 @@ import {
 import { uninstrumented, type CallInstrument } from "../instrument";
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from "../retry";
 import { BRIDGE_RATE, bridgeMayRetry } from "./budget";
-import { decodePageData, pageOf, readEnvelope, type BridgeEnvelope } from "./decode";
+import { decodePageDataInSlices, pageOf, readEnvelope, type BridgeEnvelope } from "./decode";
 import { Semaphore } from "../concurrency";
 import { canonicalString, createSigningKey, sign, type SignableObject, type SignScheme } from "./signing";
 import type { BridgeCallOptions, BridgeCustomerPage, PageCustomersParams } from "./types";
@@ -168,8 +169,12 @@ export class BridgeClient {
           async (call) => {
             const res = await this.post(PAGE_ENDPOINT, PAGE_PATH, body, deadline, opts);
             call.httpStatus = res.status;
+            // A page is up to 2,000 records, ~1.3 MB, to parse and decode: in a turn of the loop with budget left.
+            await takeTurn();
             const env = this.judge(PAGE_ENDPOINT, res);
-            const data = this.decode(() => decodePageData(env.data));
+            const data = await decodePageDataInSlices(env.data).catch((err: unknown) => {
+              throw this.decodeFailure(err);
+            });
             return { ...pageOf(data, params), text: res.text };
           },
         );
@@ -363,13 +368,10 @@ export class BridgeClient {
     return this.error(endpoint, "bad_response", `HTTP ${httpStatus}`, { httpStatus, env });
   }
 
-  private decode<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof DecodeError) throw this.error(PAGE_ENDPOINT, "bad_response", err.message, {});
-      throw err;
-    }
+  /** A shape problem is the upstream's bad_response; anything else is ours and goes on as it is. */
+  private decodeFailure(err: unknown): unknown {
+    if (err instanceof DecodeError) return this.error(PAGE_ENDPOINT, "bad_response", err.message, {});
+    return err;
   }
 
   private error(

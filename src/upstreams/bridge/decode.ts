@@ -1,4 +1,5 @@
 import { stringify } from "lossless-json";
+import { mapInSlices } from "../../lib/cooperate";
 import { isLosslessNumber, parseJsonLossless } from "../../lib/json";
 import {
   DecodeError,
@@ -137,7 +138,8 @@ export interface DecodedPageData {
   records: BridgeCustomerRecord[];
 }
 
-export function decodePageData(data: unknown): DecodedPageData {
+/** The page's envelope fields, checked, and its records still undecoded. */
+function pageShape(data: unknown): Omit<DecodedPageData, "records"> & { records: unknown[] } {
   if (!isJsonObject(data)) throw new DecodeError(`data is ${describeJsonType(data)}, not an object`);
   const total = safeInteger(data.total);
   if (total === undefined || total < 0) {
@@ -146,12 +148,21 @@ export function decodePageData(data: unknown): DecodedPageData {
   const records = data.records ?? [];
   if (!Array.isArray(records))
     throw new DecodeError(`data.records is ${describeJsonType(records)}, not an array`);
-  return {
-    current: safeInteger(data.current),
-    size: safeInteger(data.size),
-    total,
-    records: records.map((r: unknown, i) => decodeRecord(r, `data.records[${i}]`)),
-  };
+  return { current: safeInteger(data.current), size: safeInteger(data.size), total, records };
+}
+
+const recordAt = (r: unknown, i: number) => decodeRecord(r, `data.records[${i}]`);
+
+/** The whole page at once (one synchronous stretch: ~30 ms for 2,000 records). */
+export function decodePageData(data: unknown): DecodedPageData {
+  const page = pageShape(data);
+  return { ...page, records: page.records.map(recordAt) };
+}
+
+/** The same, its records decoded in slices that give the event loop a turn in between (lib/cooperate.ts). */
+export async function decodePageDataInSlices(data: unknown): Promise<DecodedPageData> {
+  const page = pageShape(data);
+  return { ...page, records: await mapInSlices(page.records, recordAt) };
 }
 
 /**
