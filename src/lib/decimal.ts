@@ -18,6 +18,16 @@ export function decimalFromJsonText(text: string): Decimal | null {
   return new Big(text);
 }
 
+/**
+ * The same decimal to the last detail its printing depends on (sign, exponent, digits): big.js keeps
+ * no trailing zeros, so "1.50" and "1.5" are the same, but -0 and 0 are not.
+ */
+export function sameDecimal(a: Decimal, b: Decimal): boolean {
+  if (a.s !== b.s || a.e !== b.e || a.c.length !== b.c.length) return false;
+  for (let i = 0; i < a.c.length; i++) if (a.c[i] !== b.c[i]) return false;
+  return true;
+}
+
 /** Plain notation, no exponent, no trailing zeros after the point: "205587097.6", "512000000", "-0.5". */
 /**
  * Plain-notation text per value, kept for as long as the value lives: records stay in the shared index

@@ -1,3 +1,5 @@
+import { forEachInSlices } from "../../lib/cooperate";
+import { sameDecimal } from "../../lib/decimal";
 import type { RequestScope } from "../request-scope";
 import type { CacheBudget } from "../reads/page-reuse";
 import { ListSource, type ListAdapter, type ListFacts, type Lookup } from "../reads/list-source";
@@ -36,14 +38,31 @@ export interface AgentCustomerIndex {
   byLowerName: Map<string, AgentCustomer>;
 }
 
-function buildIndex(rows: AgentCustomer[]): AgentCustomerIndex {
+/** Whether two rows of one customer say the same: the older one may then stand for both. */
+function sameRow(a: AgentCustomer, b: AgentCustomer): boolean {
+  return (
+    a.userName === b.userName &&
+    sameDecimal(a.trafficCount, b.trafficCount) &&
+    sameDecimal(a.residualFlow, b.residualFlow)
+  );
+}
+
+/** `previous`'s row stands in for an unchanged one (see ListAdapter.buildIndex). */
+async function buildIndex(
+  scanned: AgentCustomer[],
+  previous: AgentCustomerIndex | null,
+): Promise<AgentCustomerIndex> {
+  const rows = new Array<AgentCustomer>(scanned.length);
   const byId = new Map<string, AgentCustomer>();
   const byLowerName = new Map<string, AgentCustomer>();
-  for (const row of rows) {
+  await forEachInSlices(scanned, (fresh, i) => {
+    const old = previous?.byId.get(fresh.customerId);
+    const row = old !== undefined && sameRow(old, fresh) ? old : fresh;
+    rows[i] = row;
     byId.set(row.customerId, row);
     const lower = row.userName.toLowerCase();
     if (!byLowerName.has(lower)) byLowerName.set(lower, row);
-  }
+  });
   return { rows, byId, byLowerName };
 }
 

@@ -1,3 +1,4 @@
+import { forEachInSlices } from "../../lib/cooperate";
 import { positiveIdOf } from "../../lib/ids";
 import type { RequestScope } from "../request-scope";
 import type { Clock } from "../reads/clock";
@@ -50,18 +51,39 @@ export function linkValueOf(record: BridgeCustomerRecord, linkField: string): st
   return raw === null || raw === undefined ? null : positiveIdOf(raw);
 }
 
-function buildIndex(records: BridgeCustomerRecord[], linkField: string): BridgeProfileIndex {
+/** Whether two records say the same: every member's text (rawText) equal, so every decoded field too. */
+function sameRecord(a: BridgeCustomerRecord, b: BridgeCustomerRecord): boolean {
+  if (a.id !== b.id) return false;
+  const keys = Object.keys(a.rawText);
+  if (keys.length !== Object.keys(b.rawText).length) return false;
+  for (const key of keys) if (a.rawText[key] !== b.rawText[key]) return false;
+  return true;
+}
+
+/**
+ * `previous`'s record at the same position stands in for an unchanged one (see ListAdapter.buildIndex):
+ * the list's order is the upstream's, stable from one scan to the next.
+ */
+async function buildIndex(
+  scanned: BridgeCustomerRecord[],
+  linkField: string,
+  previous: BridgeProfileIndex | null,
+): Promise<BridgeProfileIndex> {
+  const records = new Array<BridgeCustomerRecord>(scanned.length);
   const byCustomerNo = new Map<string, BridgeCustomerRecord>();
   const byLinkValue = new Map<string, BridgeCustomerRecord[]>();
-  for (const record of records) {
+  await forEachInSlices(scanned, (fresh, i) => {
+    const old = previous?.records[i];
+    const record = old !== undefined && sameRecord(old, fresh) ? old : fresh;
+    records[i] = record;
     if (record.customerNo !== null && !byCustomerNo.has(record.customerNo))
       byCustomerNo.set(record.customerNo, record);
     const link = linkValueOf(record, linkField);
-    if (link === null) continue;
+    if (link === null) return;
     const list = byLinkValue.get(link);
     if (list) list.push(record);
     else byLinkValue.set(link, [record]);
-  }
+  });
   return { records, byCustomerNo, byLinkValue };
 }
 
@@ -89,7 +111,7 @@ export function bridgePageAdapter(
     windowFilter: "exact",
     matchesFilter: (record, customerNo) => record.customerNo === customerNo,
     keyOf: (record) => record.id,
-    buildIndex: (records) => buildIndex(records, linkField),
+    buildIndex: (records, previous) => buildIndex(records, linkField, previous),
     rowsOf: (index) => index.records,
   };
 }

@@ -64,7 +64,13 @@ export interface ListAdapter<Row, Index> {
   matchesFilter(row: Row, filter: string): boolean;
   /** Row identity: rows repeated across pages are dropped, a page of only repeated rows is an error. */
   keyOf(row: Row): string;
-  buildIndex(rows: Row[]): Index;
+  /**
+   * The shared index of a scan's rows, in slices that give the event loop a turn (lib/cooperate.ts).
+   * `previous`: the generation it replaces, whose rows the adapter keeps in place of equal new ones, so
+   * that a rebuild every few seconds leaves the unchanged rows where they are (long-lived, in V8's old
+   * space) and its own copies die young, instead of a whole generation of garbage in the old space.
+   */
+  buildIndex(rows: Row[], previous: Index | null): Promise<Index>;
   rowsOf(index: Index): readonly Row[];
 }
 
@@ -529,7 +535,7 @@ export class ListSource<Row, Index> {
   ): Promise<{ data: Index; at?: number }> {
     if (this.shared === null) {
       const { rows } = await this.scan(scope, true, head);
-      return { data: this.adapter.buildIndex(rows) };
+      return { data: await this.adapter.buildIndex(rows, this.index.held()) };
     }
     const held = this.index.dataTime();
     const notBefore = rebuild && held !== null ? held + 1 : this.clock.now() - this.maxAgeMs;
@@ -538,9 +544,10 @@ export class ListSource<Row, Index> {
     const estimate = this.readMs(1 + Math.ceil((pages - 1) / this.facts.scanConcurrency), rows);
     const options = this.sharedOptions(scope, notBefore, estimate);
     const read = await this.shared.read(this.scanKey(), options, () => this.sharedScan(scope, head));
-    if (read.own) return { data: this.adapter.buildIndex(read.value.rows), at: read.value.at };
+    if (read.own)
+      return { data: await this.adapter.buildIndex(read.value.rows, this.index.held()), at: read.value.at };
     const replayed = await this.replay(read.answer.texts);
-    return { data: this.adapter.buildIndex(replayed.rows), at: read.answer.at };
+    return { data: await this.adapter.buildIndex(replayed.rows, this.index.held()), at: read.answer.at };
   }
 
   /** The shared index: built by one scan (joined while in flight), or served while fresh. */

@@ -59,6 +59,11 @@ export class SharedIndex<T> {
     return null;
   }
 
+  /** The held snapshot, fresh or not; null when none is held (never built, dropped or invalidated). */
+  held(): T | null {
+    return this.value?.data ?? null;
+  }
+
   /** Age of the held index in ms (fresh or not), or null when none has been built (operators' gauge). */
   ageMs(): number | null {
     return this.value === null ? null : this.now() - this.value.builtAt;
