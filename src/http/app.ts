@@ -235,10 +235,11 @@ function clientOf(res: ServerResponse): ClientLink {
 }
 
 /**
- * GraphQL runs in a turn of the event loop with budget left (lib/cooperate.ts): a burst read in one poll
- * (200 connections' requests at once) is executed over several turns, with timers and upstream answers
- * in between, instead of as one stretch of ~0.4 ms a request. A request only waits when the turn it
- * arrived in is already spent.
+ * A request is handled (body, checks, GraphQL) in a turn of the event loop with budget left
+ * (lib/cooperate.ts): a burst read in one poll (200 connections' requests at once) is handled over
+ * several turns, with timers and upstream answers in between, instead of as one stretch of ~0.4 ms a
+ * request. A request only waits when the turn it arrived in is already spent; its wait counts in its
+ * duration (observed first).
  */
 const inTurn: Hook = (_request, _reply, done) => {
   if (!mustYield()) {
@@ -276,14 +277,13 @@ function graphqlRoute(deps: EdgeDependencies) {
       method: [...ALL_METHODS],
       url: "",
       // Observed from the first step, so that refusals by CORS or the body parser are logged too.
-      onRequest: [observeRequests(deps), methodAndContentType],
+      onRequest: [observeRequests(deps), inTurn, methodAndContentType],
       preValidation: present([singleOperation, traceContext(deps.tracer)]),
       preHandler: present([
         resolvePersistedDocument(deps.persistedDocuments),
         authenticate(deps),
         rateLimit(deps),
         enforcePersistedDocuments(deps.persistedDocuments),
-        inTurn,
       ]),
       handler: fastifyApolloHandler(apollo, {
         context: async (request, reply) => {

@@ -47,18 +47,10 @@ function sameRow(a: AgentCustomer, b: AgentCustomer): boolean {
   );
 }
 
-/** `previous`'s row stands in for an unchanged one (see ListAdapter.buildIndex). */
-async function buildIndex(
-  scanned: AgentCustomer[],
-  previous: AgentCustomerIndex | null,
-): Promise<AgentCustomerIndex> {
-  const rows = new Array<AgentCustomer>(scanned.length);
+async function buildIndex(rows: AgentCustomer[]): Promise<AgentCustomerIndex> {
   const byId = new Map<string, AgentCustomer>();
   const byLowerName = new Map<string, AgentCustomer>();
-  await forEachInSlices(scanned, (fresh, i) => {
-    const old = previous?.byId.get(fresh.customerId);
-    const row = old !== undefined && sameRow(old, fresh) ? old : fresh;
-    rows[i] = row;
+  await forEachInSlices(rows, (row) => {
     byId.set(row.customerId, row);
     const lower = row.userName.toLowerCase();
     if (!byLowerName.has(lower)) byLowerName.set(lower, row);
@@ -82,6 +74,8 @@ export function agentListAdapter(client: AgentListPort): ListAdapter<AgentCustom
     matchesFilter: (row, filter) => row.userName.toLowerCase().includes(filter.toLowerCase()),
     keyOf: (row) => row.customerId,
     buildIndex,
+    rowByKey: (index, customerId) => index.byId.get(customerId),
+    sameRow,
     rowsOf: (index) => index.rows,
   };
 }

@@ -41,6 +41,7 @@ export interface BridgePagePort {
 
 export interface BridgeProfileIndex {
   records: BridgeCustomerRecord[];
+  byId: Map<string, BridgeCustomerRecord>;
   byCustomerNo: Map<string, BridgeCustomerRecord>;
   byLinkValue: Map<string, BridgeCustomerRecord[]>;
 }
@@ -60,22 +61,12 @@ function sameRecord(a: BridgeCustomerRecord, b: BridgeCustomerRecord): boolean {
   return true;
 }
 
-/**
- * `previous`'s record at the same position stands in for an unchanged one (see ListAdapter.buildIndex):
- * the list's order is the upstream's, stable from one scan to the next.
- */
-async function buildIndex(
-  scanned: BridgeCustomerRecord[],
-  linkField: string,
-  previous: BridgeProfileIndex | null,
-): Promise<BridgeProfileIndex> {
-  const records = new Array<BridgeCustomerRecord>(scanned.length);
+async function buildIndex(records: BridgeCustomerRecord[], linkField: string): Promise<BridgeProfileIndex> {
+  const byId = new Map<string, BridgeCustomerRecord>();
   const byCustomerNo = new Map<string, BridgeCustomerRecord>();
   const byLinkValue = new Map<string, BridgeCustomerRecord[]>();
-  await forEachInSlices(scanned, (fresh, i) => {
-    const old = previous?.records[i];
-    const record = old !== undefined && sameRecord(old, fresh) ? old : fresh;
-    records[i] = record;
+  await forEachInSlices(records, (record) => {
+    byId.set(record.id, record);
     if (record.customerNo !== null && !byCustomerNo.has(record.customerNo))
       byCustomerNo.set(record.customerNo, record);
     const link = linkValueOf(record, linkField);
@@ -84,7 +75,7 @@ async function buildIndex(
     if (list) list.push(record);
     else byLinkValue.set(link, [record]);
   });
-  return { records, byCustomerNo, byLinkValue };
+  return { records, byId, byCustomerNo, byLinkValue };
 }
 
 export function bridgePageAdapter(
@@ -111,7 +102,9 @@ export function bridgePageAdapter(
     windowFilter: "exact",
     matchesFilter: (record, customerNo) => record.customerNo === customerNo,
     keyOf: (record) => record.id,
-    buildIndex: (records, previous) => buildIndex(records, linkField, previous),
+    buildIndex: (records) => buildIndex(records, linkField),
+    rowByKey: (index, id) => index.byId.get(id),
+    sameRow: sameRecord,
     rowsOf: (index) => index.records,
   };
 }

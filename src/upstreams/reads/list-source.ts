@@ -64,13 +64,12 @@ export interface ListAdapter<Row, Index> {
   matchesFilter(row: Row, filter: string): boolean;
   /** Row identity: rows repeated across pages are dropped, a page of only repeated rows is an error. */
   keyOf(row: Row): string;
-  /**
-   * The shared index of a scan's rows, in slices that give the event loop a turn (lib/cooperate.ts).
-   * `previous`: the generation it replaces, whose rows the adapter keeps in place of equal new ones, so
-   * that a rebuild every few seconds leaves the unchanged rows where they are (long-lived, in V8's old
-   * space) and its own copies die young, instead of a whole generation of garbage in the old space.
-   */
-  buildIndex(rows: Row[], previous: Index | null): Promise<Index>;
+  /** The shared index of a scan's rows, in slices that give the event loop a turn (lib/cooperate.ts). */
+  buildIndex(rows: Row[]): Promise<Index>;
+  /** The row `index` holds for a key (keyOf), if any. */
+  rowByKey(index: Index, key: string): Row | undefined;
+  /** Whether two rows of one key say the same, to the last field served: the older may stand for both. */
+  sameRow(a: Row, b: Row): boolean;
   rowsOf(index: Index): readonly Row[];
 }
 
@@ -240,6 +239,7 @@ export class ListSource<Row, Index> {
     });
     this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
     this.learn(params, page);
+    this.keepUnchanged(page.rows);
     if (this.shared !== null) return { ...page, at };
     // The page's text is for the other replicas; alone, keeping it would hold every reused page twice.
     const { text: _text, ...rows } = page;
@@ -317,6 +317,7 @@ export class ListSource<Row, Index> {
     const [text = ""] = read.answer.texts;
     const page = this.adapter.decode(text, params);
     this.learn(params, page);
+    this.keepUnchanged(page.rows);
     return { ...page, at: read.answer.at, text, fromReplica: true };
   }
 
@@ -367,6 +368,24 @@ export class ListSource<Row, Index> {
       scope.accounting.recordStale(upstream, kept.ageMs);
       return kept.value;
     });
+  }
+
+  /**
+   * Rows the held index already has, unchanged, are taken from it in place of the page's new copies,
+   * as soon as the page is answered: the agent index is rebuilt every ~1.6 s under demand, and each
+   * rebuild's copies, kept for the scan's length, outlived two young-generation collections and were
+   * promoted, to die in V8's old space (~5 MB a rebuild), which grew to twice the live heap between
+   * major collections. Now the copies of unchanged rows die young, and the rows served stay put (with
+   * what was derived from them once: mappers' caches, formatted decimals).
+   */
+  private keepUnchanged(rows: Row[]): void {
+    const held = this.index.held();
+    if (held === null) return;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      const old = this.adapter.rowByKey(held, this.adapter.keyOf(row));
+      if (old !== undefined && old !== row && this.adapter.sameRow(old, row)) rows[i] = old;
+    }
   }
 
   /** A request whose client has gone starts no more upstream work of its own. */
@@ -535,7 +554,7 @@ export class ListSource<Row, Index> {
   ): Promise<{ data: Index; at?: number }> {
     if (this.shared === null) {
       const { rows } = await this.scan(scope, true, head);
-      return { data: await this.adapter.buildIndex(rows, this.index.held()) };
+      return { data: await this.adapter.buildIndex(rows) };
     }
     const held = this.index.dataTime();
     const notBefore = rebuild && held !== null ? held + 1 : this.clock.now() - this.maxAgeMs;
@@ -545,9 +564,9 @@ export class ListSource<Row, Index> {
     const options = this.sharedOptions(scope, notBefore, estimate);
     const read = await this.shared.read(this.scanKey(), options, () => this.sharedScan(scope, head));
     if (read.own)
-      return { data: await this.adapter.buildIndex(read.value.rows, this.index.held()), at: read.value.at };
+      return { data: await this.adapter.buildIndex(read.value.rows), at: read.value.at };
     const replayed = await this.replay(read.answer.texts);
-    return { data: await this.adapter.buildIndex(replayed.rows, this.index.held()), at: read.answer.at };
+    return { data: await this.adapter.buildIndex(replayed.rows), at: read.answer.at };
   }
 
   /** The shared index: built by one scan (joined while in flight), or served while fresh. */
