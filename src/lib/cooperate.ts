@@ -1,5 +1,4 @@
 import { performance } from "node:perf_hooks";
-import { setImmediate as nextCheckPhase } from "node:timers/promises";
 
 /**
  * Cooperative slicing: long synchronous work (decoding a 2,000-record page, building a 10,000-row index,
@@ -37,9 +36,31 @@ export function mustYield(): boolean {
   return now - turnStartedAt >= TURN_BUDGET_MS;
 }
 
-/** Resolves once a turn with budget left has begun (at once, synchronously-fast, when there is one). */
-export async function takeTurn(): Promise<void> {
-  while (mustYield()) await nextCheckPhase();
+/**
+ * Work waiting for a turn, first come first served. A task let through that wants more after its
+ * slice waits again at the back, so that tasks slicing at once take turns (none runs all its slices
+ * before the others start).
+ */
+const waiting: (() => void)[] = [];
+
+/**
+ * One immediate per waiting task: each lets the first waiting task through when the turn has budget
+ * left, else tries again in the next check phase. One at a time, so that the slice of the task let
+ * through (its microtasks, run between two immediates) counts before the next is let through.
+ */
+function letNextThrough(): void {
+  if (waiting.length === 0) return;
+  if (mustYield()) setImmediate(letNextThrough);
+  else (waiting.shift() as () => void)();
+}
+
+/** Resolves in a turn with budget left: at once when there is one and nothing waits before. */
+export function takeTurn(): Promise<void> {
+  if (waiting.length === 0 && !mustYield()) return Promise.resolve();
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    setImmediate(letNextThrough);
+  });
 }
 
 /** How many items are handled between two looks at the clock (a look costs about as much as an item). */

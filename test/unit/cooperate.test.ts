@@ -1,0 +1,62 @@
+import { forEachInSlices, mapInSlices, mustYield, takeTurn } from "../../src/lib/cooperate";
+
+/** Work that keeps the thread busy for at least `ms`: the tests assert what ran in between, never how long. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+describe("cooperative slicing (lib/cooperate.ts)", () => {
+  it("maps like Array.prototype.map, in order, however many slices it takes", async () => {
+    const items = Array.from({ length: 1000 }, (_, i) => i);
+    await expect(mapInSlices(items, (n, i) => n * 2 + i)).resolves.toEqual(items.map((n, i) => n * 2 + i));
+    await expect(mapInSlices([], (n: number) => n)).resolves.toEqual([]);
+  });
+
+  it("gives the event loop turns in the middle of long work", async () => {
+    let turnsSeen = 0;
+    let working = true;
+    const tick = (): void => {
+      if (!working) return;
+      turnsSeen += 1;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    // 256 items of at least 0.1 ms each: several budgets, so the loop must have gone round.
+    await forEachInSlices(
+      Array.from({ length: 256 }, () => 0.1),
+      (ms) => busy(ms),
+    );
+    working = false;
+    expect(turnsSeen).toBeGreaterThan(1);
+  });
+
+  it("interleaves tasks slicing at once, each in its own order", async () => {
+    const order: string[] = [];
+    const task = (name: string) =>
+      forEachInSlices(
+        Array.from({ length: 64 * 3 }, (_, i) => i),
+        (i) => {
+          busy(0.1);
+          if (i % 64 === 0) order.push(`${name}${i / 64}`);
+        },
+      );
+    await Promise.all([task("a"), task("b")]);
+    // Both went through all their slices in order; neither ran all of its slices before the other began.
+    expect(order.filter((s) => s.startsWith("a"))).toEqual(["a0", "a1", "a2"]);
+    expect(order.filter((s) => s.startsWith("b"))).toEqual(["b0", "b1", "b2"]);
+    expect(order.indexOf("b0")).toBeLessThan(order.indexOf("a2"));
+  });
+
+  it("lets work through at once in a turn that has budget left", async () => {
+    // A turn of its own first (the previous test's may still be running, spent).
+    await takeTurn();
+    let checkPhaseRan = false;
+    setImmediate(() => (checkPhaseRan = true));
+    await takeTurn();
+    await takeTurn();
+    // Both resolved in microtasks of this same phase: nothing waited for the next check phase.
+    expect(checkPhaseRan).toBe(false);
+    expect(mustYield()).toBe(false);
+  });
+});
