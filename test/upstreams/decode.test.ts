@@ -1,7 +1,20 @@
 import { formatDecimal } from "../../src/lib/decimal";
 import { parseJsonLossless } from "../../src/lib/json";
-import { decodeListData, decodeCustomerRow } from "../../src/upstreams/agent/decode";
-import { decodePageData, decodeRecord } from "../../src/upstreams/bridge/decode";
+import { generateDataset } from "../../src/simulators";
+import { agentListText } from "../../src/simulators/agent";
+import { bridgePageText } from "../../src/simulators/bridge";
+import {
+  decodeCustomerRow,
+  decodeListData,
+  decodeListDataInSlices,
+  readEnvelope as readAgentEnvelope,
+} from "../../src/upstreams/agent/decode";
+import {
+  decodePageData,
+  decodePageDataInSlices,
+  decodeRecord,
+  readEnvelope as readBridgeEnvelope,
+} from "../../src/upstreams/bridge/decode";
 import { DecodeError, int64Text } from "../../src/upstreams/http";
 
 describe("agent list decoding", () => {
@@ -86,5 +99,40 @@ describe("Bridge record decoding", () => {
     const page = decodePageData(parseJsonLossless('{"current":2,"size":1,"total":3,"records":[{"id":5}]}'));
     expect(page).toMatchObject({ current: 2, size: 1, total: 3 });
     expect(page.records[0].id).toBe("5");
+  });
+});
+
+describe("decoding in slices (what the clients use)", () => {
+  // The simulators' pages carry every quirk of the contracts: ids beyond 2^53, exponents, trailing zeros.
+  const dataset = generateDataset({ agentCustomers: 2000, bridgeProfiles: 2000 });
+
+  it("gives exactly what the one-stretch decoder gives, on full Bridge and agent pages", async () => {
+    const bridge = readBridgeEnvelope(
+      parseJsonLossless(
+        bridgePageText(dataset.bridgeRecords, { current: 1, size: 2000, total: 10_000, tm: 1 }),
+      ),
+    ).data;
+    const agent = readAgentEnvelope(parseJsonLossless(agentListText(dataset.agentCustomers, 10_000))).body
+      .data;
+    const bridgeSliced = await decodePageDataInSlices(bridge);
+    expect(bridgeSliced.records).toHaveLength(2000);
+    expect(bridgeSliced).toEqual(decodePageData(bridge));
+    const agentSliced = await decodeListDataInSlices(agent);
+    expect(agentSliced.rows).toHaveLength(2000);
+    expect(agentSliced).toEqual(decodeListData(agent));
+    expect(agentSliced.rows.map((r) => formatDecimal(r.trafficCount))).toEqual(
+      decodeListData(agent).rows.map((r) => formatDecimal(r.trafficCount)),
+    );
+  });
+
+  it("refuses what the one-stretch decoder refuses, naming the same record", async () => {
+    const bad = parseJsonLossless(
+      '{"total":3,"records":[{"id":1},{"id":2},{"id":3,"unitId":1.5}]}',
+    ) as Record<string, unknown>;
+    await expect(decodePageDataInSlices(bad)).rejects.toThrow(/data\.records\[2\]\.unitId/);
+    const badRows = parseJsonLossless(
+      '{"total":1,"rows":[{"trafficCount":null,"residualFlow":0,"customerId":1,"userName":"x"}]}',
+    );
+    await expect(decodeListDataInSlices(badRows)).rejects.toThrow(DecodeError);
   });
 });
