@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { startFlags } from "../support/start-flags";
 import type { ChildMessage, EventLoopDelay, ParentMessage } from "./protocol";
 
 /** The compiled child entry: next to this file when running from dist/, else the repo's dist/. */
@@ -31,7 +32,7 @@ export class GatewayProcess {
   ): Promise<GatewayProcess> {
     const child = fork(childScript(), [], {
       env,
-      execArgv: nodeArgs,
+      execArgv: [...startFlags(), ...nodeArgs],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
     let tail = "";

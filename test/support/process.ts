@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { startFlags } from "../../scripts/support/start-flags";
 
 /** The built gateway, as `npm start` runs it (test/support/global-setup.ts builds it once per run). */
 export const ROOT = join(__dirname, "..", "..");
@@ -22,7 +23,7 @@ export interface LogRecord {
 
 /** Starts the gateway with a clean environment plus `env` (metrics on a free port unless said). */
 export function startGatewayProcess(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, [ENTRY], {
+  const child = spawn(process.execPath, [...startFlags(), ENTRY], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
