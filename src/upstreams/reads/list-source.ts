@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { forEachInSlices } from "../../lib/cooperate";
 import { mapSettled } from "../concurrency";
 import { isUpstreamError, UpstreamError, type UpstreamName } from "../errors";
 import type { RequestScope } from "../request-scope";
@@ -239,7 +240,7 @@ export class ListSource<Row, Index> {
     });
     this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
     this.learn(params, page);
-    this.keepUnchanged(page.rows);
+    await this.keepUnchanged(page.rows);
     if (this.shared !== null) return { ...page, at };
     // The page's text is for the other replicas; alone, keeping it would hold every reused page twice.
     const { text: _text, ...rows } = page;
@@ -317,7 +318,7 @@ export class ListSource<Row, Index> {
     const [text = ""] = read.answer.texts;
     const page = this.adapter.decode(text, params);
     this.learn(params, page);
-    this.keepUnchanged(page.rows);
+    await this.keepUnchanged(page.rows);
     return { ...page, at: read.answer.at, text, fromReplica: true };
   }
 
@@ -378,14 +379,13 @@ export class ListSource<Row, Index> {
    * major collections. Now the copies of unchanged rows die young, and the rows served stay put (with
    * what was derived from them once: mappers' caches, formatted decimals).
    */
-  private keepUnchanged(rows: Row[]): void {
+  private async keepUnchanged(rows: Row[]): Promise<void> {
     const held = this.index.held();
     if (held === null) return;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as Row;
+    await forEachInSlices(rows, (row, i) => {
       const old = this.adapter.rowByKey(held, this.adapter.keyOf(row));
       if (old !== undefined && old !== row && this.adapter.sameRow(old, row)) rows[i] = old;
-    }
+    });
   }
 
   /** A request whose client has gone starts no more upstream work of its own. */
