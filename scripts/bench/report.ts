@@ -246,10 +246,10 @@ export function targets(report: BenchReport): Target[] {
         `${bridgePage.ratio.toFixed(2)}× (${(bridgePage.bytes / 1024 ** 2).toFixed(2)} MB, median)`,
     });
     out.push({
-      name: `One page's full decode well under ${DECODE_STALL_TARGET_MS} ms (not the event-loop target itself: one stretch of it)`,
-      met: bridgePage.decodeMs < DECODE_STALL_TARGET_MS / 2,
+      name: `One page's lossless parse, the longest piece of a decode that stays whole, well under ${DECODE_STALL_TARGET_MS} ms (the clients decode the records in slices, lib/cooperate.ts)`,
+      met: bridgePage.losslessParseMs < DECODE_STALL_TARGET_MS / 2,
       informative: true,
-      evidence: `median ${bridgePage.decodeMs.toFixed(2)} ms, longest ${bridgePage.decodeMaxMs.toFixed(2)} ms (parse, envelope and ${bridgePage.records} records)`,
+      evidence: `parse median ${bridgePage.losslessParseMs.toFixed(2)} ms; the whole page in one stretch would be ${bridgePage.decodeMs.toFixed(2)} ms (median), ${bridgePage.decodeMaxMs.toFixed(2)} ms (longest), for ${bridgePage.records} records`,
     });
   }
   const all = report.workloads.flatMap((w) => w.modes);
