@@ -1,7 +1,7 @@
 import type { Dispatcher } from "undici";
 import { takeTurn } from "../../lib/cooperate";
 import { canonicalInteger } from "../../lib/ids";
-import { parseJsonLossless } from "../../lib/json";
+import { parseJsonLossless, parseJsonLosslessInTurns } from "../../lib/json";
 import { UpstreamError, type UpstreamErrorKind } from "../errors";
 import {
   DEFAULT_POOL,
@@ -101,9 +101,13 @@ export class AgentClient {
               opts,
             );
             call.httpStatus = res.status;
-            // A list page is up to ~2,000 rows to parse and decode: in a turn of the loop with budget left.
+            // A list page is up to ~2,000 rows to parse and decode: in turns of the loop with budget left.
             await takeTurn();
-            const env = this.judge("customer.list", res);
+            const parsed = await parseJsonLosslessInTurns(res.text).then(
+              (value) => ({ value }),
+              (): typeof NOT_JSON => NOT_JSON,
+            );
+            const env = this.judge("customer.list", res, parsed);
             if (env.code !== "200") throw this.envelopeError("customer.list", env);
             // A rejected token is `code: 200` without data (handled in judge); anything else without data is
             // an answer we do not understand, never an empty list.
@@ -227,7 +231,8 @@ export class AgentClient {
    * HTTP status, JSON and the in-200 error messages, common to all four calls. Returns the envelope for
    * the endpoint-specific success check.
    */
-  private judge(endpoint: AgentEndpoint, res: HttpResponse): AgentEnvelope {
+  /** `parsed`: the body, parsed losslessly, or NOT_JSON (parsed here when not given). */
+  private judge(endpoint: AgentEndpoint, res: HttpResponse, parsed = parseBody(res.text)): AgentEnvelope {
     const httpStatus = res.status;
     if (httpStatus === 429) {
       throw this.error(endpoint, "rate_limited", "HTTP 429", {
@@ -243,13 +248,10 @@ export class AgentClient {
     if (httpStatus < 200 || httpStatus >= 300) {
       throw this.error(endpoint, "bad_response", `HTTP ${httpStatus}`, { httpStatus });
     }
-    let parsed: unknown;
-    try {
-      parsed = parseJsonLossless(res.text);
-    } catch {
+    if (parsed === NOT_JSON) {
       throw this.error(endpoint, "bad_response", "answer is not JSON", { httpStatus, ambiguous: true });
     }
-    const env = this.decode(endpoint, () => readEnvelope(parsed));
+    const env = this.decode(endpoint, () => readEnvelope(parsed.value));
     if (env.msg === INVALID_TOKEN_MSG || env.code === "401") {
       throw this.error(endpoint, "auth_failed", "token refused", { env, httpStatus });
     }
@@ -308,6 +310,18 @@ export class AgentClient {
       // Only a mutation has an outcome to be unsure about.
       ambiguous: mutation && (extra.ambiguous ?? false),
     });
+  }
+}
+
+/** A body that does not parse as JSON. */
+const NOT_JSON = Symbol("not JSON");
+
+/** The body parsed losslessly, or NOT_JSON. */
+function parseBody(text: string): { value: unknown } | typeof NOT_JSON {
+  try {
+    return { value: parseJsonLossless(text) };
+  } catch {
+    return NOT_JSON;
   }
 }
 

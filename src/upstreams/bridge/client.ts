@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { takeTurn } from "../../lib/cooperate";
-import { parseJsonLossless } from "../../lib/json";
+import { parseJsonLosslessInTurns } from "../../lib/json";
 import { UpstreamError, type UpstreamErrorKind } from "../errors";
 import {
   DEFAULT_POOL,
@@ -80,6 +80,8 @@ export interface BridgeClientConfig {
 }
 
 const PAGE_ENDPOINT = "customer.page";
+/** A body that does not parse as JSON. */
+const NOT_JSON = Symbol("not JSON");
 /** The logical endpoints of this upstream, as metrics, logs and traces name them. */
 export const BRIDGE_ENDPOINTS = [PAGE_ENDPOINT] as const;
 const PAGE_PATH = "/global/customer.admin.WhiteCustomerAdminApiService.page";
@@ -169,9 +171,10 @@ export class BridgeClient {
           async (call) => {
             const res = await this.post(PAGE_ENDPOINT, PAGE_PATH, body, deadline, opts);
             call.httpStatus = res.status;
-            // A page is up to 2,000 records, ~1.3 MB, to parse and decode: in a turn of the loop with budget left.
+            // A page is up to 2,000 records, ~1.3 MB, to parse and decode: in turns of the loop with budget left.
             await takeTurn();
-            const env = this.judge(PAGE_ENDPOINT, res);
+            const parsed = await parseJsonLosslessInTurns(res.text).catch(() => NOT_JSON);
+            const env = this.judge(PAGE_ENDPOINT, res, parsed);
             const data = await decodePageDataInSlices(env.data).catch((err: unknown) => {
               throw this.decodeFailure(err);
             });
@@ -293,7 +296,8 @@ export class BridgeClient {
     };
   }
 
-  private judge(endpoint: string, res: HttpResponse): BridgeEnvelope {
+  /** `parsed`: the body, parsed losslessly (NOT_JSON when it is not JSON). */
+  private judge(endpoint: string, res: HttpResponse, parsed: unknown): BridgeEnvelope {
     const httpStatus = res.status;
     const rate = this.rateLimitInfo(endpoint, res);
     if (rate && this.onRateLimitHeaders) this.onRateLimitHeaders(rate);
@@ -308,10 +312,10 @@ export class BridgeClient {
       throw this.error(endpoint, "rate_limited", "HTTP 429", {
         httpStatus,
         retryAfterMs: waitMs,
-        env: tryEnvelope(res),
+        env: envelopeOf(parsed),
       });
     }
-    const env = tryEnvelope(res);
+    const env = envelopeOf(parsed);
     if (env?.code !== undefined && env.code !== "0") {
       throw this.codeError(endpoint, env, httpStatus, waitMs);
     }
@@ -392,9 +396,11 @@ export class BridgeClient {
   }
 }
 
-function tryEnvelope(res: HttpResponse): BridgeEnvelope | undefined {
+/** The envelope of a parsed body; undefined when it is not JSON or not an envelope. */
+function envelopeOf(parsed: unknown): BridgeEnvelope | undefined {
+  if (parsed === NOT_JSON) return undefined;
   try {
-    return readEnvelope(parseJsonLossless(res.text));
+    return readEnvelope(parsed);
   } catch {
     return undefined;
   }
