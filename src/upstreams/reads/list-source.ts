@@ -563,8 +563,7 @@ export class ListSource<Row, Index> {
     const estimate = this.readMs(1 + Math.ceil((pages - 1) / this.facts.scanConcurrency), rows);
     const options = this.sharedOptions(scope, notBefore, estimate);
     const read = await this.shared.read(this.scanKey(), options, () => this.sharedScan(scope, head));
-    if (read.own)
-      return { data: await this.adapter.buildIndex(read.value.rows), at: read.value.at };
+    if (read.own) return { data: await this.adapter.buildIndex(read.value.rows), at: read.value.at };
     const replayed = await this.replay(read.answer.texts);
     return { data: await this.adapter.buildIndex(replayed.rows), at: read.answer.at };
   }
