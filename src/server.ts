@@ -229,7 +229,13 @@ export async function startGateway(
     clock,
     ...(store === null
       ? {}
-      : { store: new RedisBudgetStore(store, upstreams.bridge.apiKey, config.bridgeFallbackRateLimitPerMinute) }),
+      : {
+          store: new RedisBudgetStore(
+            store,
+            upstreams.bridge.apiKey,
+            config.bridgeFallbackRateLimitPerMinute,
+          ),
+        }),
   });
   const circuits = new UpstreamCircuits({
     endpoints: KNOWN_ENDPOINTS,
