@@ -22,7 +22,7 @@ import { createMetricsServer, GatewayMetrics } from "./observability/metrics";
 import { createCallInstrument } from "./observability/upstream-observer";
 import { errorLogPlugin } from "./plugins/error-log";
 import { requestRecordPlugin } from "./plugins/request-record";
-import type { CallInstrument } from "./upstreams/instrument";
+import { uninstrumented, type CallInstrument } from "./upstreams/instrument";
 import { guardedInstrument, UpstreamCircuits, type BreakerSettings } from "./upstreams/breaker";
 import { logCircuitChange } from "./observability/circuit-log";
 import { createHttpApp } from "./http/app";
@@ -45,6 +45,7 @@ import { BRIDGE_PAGE, BridgeProfileSource } from "./upstreams/bridge/profile-sou
 import { systemClock, type Clock } from "./upstreams/reads/clock";
 import { naiveReads, plannedReads } from "./upstreams/reads/planner";
 import type { SharedReads } from "./upstreams/reads/shared-reads";
+import { warmUpReadPath } from "./warm-up";
 
 /** Where the upstreams are: the configured ones, or the embedded simulators'. */
 export interface UpstreamEndpoints {
@@ -82,17 +83,22 @@ function secondsOf(ms: number | null): number | null {
   return ms === null ? null : ms / 1000;
 }
 
+/** What the services' calls are bounded and observed by; the warm-up's own services get fresh ones. */
+interface ServiceGuards {
+  budget: BridgeBudget;
+  instrument: CallInstrument;
+  /** The circuit breakers; none for the warm-up's calls, which never reach a configured upstream. */
+  circuits: UpstreamCircuits | null;
+  clock: Clock;
+  /** With REDIS_URL: each source's reads shared with the other replicas (keyed by what its data depends on). */
+  sharedReads: ((identity: string) => SharedReads) | null;
+}
+
 function createServices(
   config: GatewayConfig,
   upstreams: UpstreamEndpoints,
-  budget: BridgeBudget,
-  instrument: CallInstrument,
-  circuits: UpstreamCircuits,
-  clock: Clock,
-  /** With REDIS_URL: each source's reads shared with the other replicas (keyed by what its data depends on). */
-  sharedReads: ((identity: string) => SharedReads) | null,
+  { budget, instrument, circuits, clock, sharedReads }: ServiceGuards,
 ) {
-  registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
   const agentClient = new AgentClient({
     ...upstreams.agent,
     instrument,
@@ -105,7 +111,7 @@ function createServices(
     recvWindowMs: config.recvWindowMs,
     beforeCall: (info) => {
       // An open circuit refuses the call before it takes a budget slot it would not use.
-      circuits.refuseIfOpen("bridge", info.endpoint);
+      circuits?.refuseIfOpen("bridge", info.endpoint);
       return budget.acquire(info.deadline, info.endpoint, info.signal);
     },
     onRateLimitHeaders: (info) => void budget.observe(info),
@@ -229,7 +235,13 @@ export async function startGateway(
     clock,
     ...(store === null
       ? {}
-      : { store: new RedisBudgetStore(store, upstreams.bridge.apiKey, config.bridgeFallbackRateLimitPerMinute) }),
+      : {
+          store: new RedisBudgetStore(
+            store,
+            upstreams.bridge.apiKey,
+            config.bridgeFallbackRateLimitPerMinute,
+          ),
+        }),
   });
   const circuits = new UpstreamCircuits({
     endpoints: KNOWN_ENDPOINTS,
@@ -249,15 +261,14 @@ export async function startGateway(
   );
   const sharedReads =
     store === null ? null : (identity: string) => new RedisSharedReads(store, identity, log, clock);
-  const { services, close } = createServices(
-    config,
-    upstreams,
+  registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
+  const { services, close } = createServices(config, upstreams, {
     budget,
     instrument,
     circuits,
     clock,
     sharedReads,
-  );
+  });
   // A mutation here drops what the other replicas hold for the agent too.
   const invalidation = store === null ? null : new InvalidationChannel(store, log);
   invalidation?.connect("agent", services.agentSource);
@@ -312,6 +323,19 @@ export async function startGateway(
     ],
   });
   await apollo.start();
+  if (config.warmUp) {
+    const { ms, problems } = await warmUpReadPath(apollo, config, upstreams.bridge, (endpoints) =>
+      createServices(config, endpoints, {
+        budget: new BridgeBudget({ perMinute: config.rateLimitPerMinute }),
+        instrument: uninstrumented,
+        circuits: null,
+        clock: systemClock,
+        sharedReads: null,
+      }),
+    );
+    if (problems.length === 0) log.debug({ ms }, "Read path warmed up");
+    else log.warn({ ms, problems }, "The read path's warm-up failed: the first requests compile it");
+  }
   const callerRateLimit =
     config.callerRateLimitPerMinute <= 0
       ? null
