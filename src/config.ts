@@ -94,8 +94,9 @@ export interface GatewayConfig {
   /** false: the naive baseline (one upstream call per key, no shared index, no coalescing). */
   planning: boolean;
   /**
-   * GATEWAY_WARM_UP: before listening, run the read shapes once against in-process simulators, so that
-   * the first request does not pay for compiling the read path (src/warm-up.ts); on unless set off.
+   * GATEWAY_WARM_UP: before listening, open connections to the upstreams and run the read shapes once
+   * against in-process simulators, so that the first request pays for neither handshakes nor compiling
+   * the read path (src/warm-up.ts); on unless set off.
    */
   warmUp: boolean;
   /** Upstream reads' cache bounds, ms. */

@@ -146,7 +146,12 @@ function createServices(
   const close = async () => {
     await Promise.all([agentClient.close(), bridgeClient.close()]);
   };
-  return { services, close };
+  /** Connections for the first reads, opened before any request needs them. */
+  const preconnect = () => {
+    agentClient.preconnect(AGENT_LIST.preconnect);
+    bridgeClient.preconnect(BRIDGE_PAGE.preconnect);
+  };
+  return { services, close, preconnect };
 }
 
 export interface StartOptions {
@@ -262,7 +267,7 @@ export async function startGateway(
   const sharedReads =
     store === null ? null : (identity: string) => new RedisSharedReads(store, identity, log, clock);
   registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
-  const { services, close } = createServices(config, upstreams, {
+  const { services, close, preconnect } = createServices(config, upstreams, {
     budget,
     instrument,
     circuits,
@@ -324,6 +329,8 @@ export async function startGateway(
   });
   await apollo.start();
   if (config.warmUp) {
+    // Handshakes with the upstreams go on while the read path warms up.
+    preconnect();
     const { ms, problems } = await warmUpReadPath(apollo, config, upstreams.bridge, (endpoints) =>
       createServices(config, endpoints, {
         budget: new BridgeBudget({ perMinute: config.rateLimitPerMinute }),
