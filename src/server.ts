@@ -22,7 +22,7 @@ import { createMetricsServer, GatewayMetrics } from "./observability/metrics";
 import { createCallInstrument } from "./observability/upstream-observer";
 import { errorLogPlugin } from "./plugins/error-log";
 import { requestRecordPlugin } from "./plugins/request-record";
-import { uninstrumented, type CallInstrument } from "./upstreams/instrument";
+import type { CallInstrument } from "./upstreams/instrument";
 import { guardedInstrument, UpstreamCircuits, type BreakerSettings } from "./upstreams/breaker";
 import { logCircuitChange } from "./observability/circuit-log";
 import { createHttpApp } from "./http/app";
@@ -83,15 +83,36 @@ function secondsOf(ms: number | null): number | null {
   return ms === null ? null : ms / 1000;
 }
 
-/** What the services' calls are bounded and observed by; the warm-up's own services get fresh ones. */
+/** What the services' calls are bounded and observed by. */
 interface ServiceGuards {
   budget: BridgeBudget;
   instrument: CallInstrument;
-  /** The circuit breakers; none for the warm-up's calls, which never reach a configured upstream. */
-  circuits: UpstreamCircuits | null;
+  circuits: UpstreamCircuits;
   clock: Clock;
   /** With REDIS_URL: each source's reads shared with the other replicas (keyed by what its data depends on). */
   sharedReads: ((identity: string) => SharedReads) | null;
+}
+
+/**
+ * Guards of the warm-up's services (src/warm-up.ts): the same kinds as the gateway's, so that their code
+ * is warmed too, but fresh and silent — the warm-up's calls count in no metric, log no line, open no
+ * circuit, spend no budget of the gateway's and share nothing with other replicas.
+ */
+function warmUpGuards(config: GatewayConfig, log: Logger): ServiceGuards {
+  const circuits = new UpstreamCircuits({ endpoints: KNOWN_ENDPOINTS });
+  const observer = createCallInstrument({
+    metrics: new GatewayMetrics(),
+    health: new UpstreamHealth(() => false),
+    logger: log.child({}, { level: "silent" }),
+    tracer: null,
+  });
+  return {
+    budget: new BridgeBudget({ perMinute: config.rateLimitPerMinute }),
+    instrument: guardedInstrument(circuits, observer),
+    circuits,
+    clock: systemClock,
+    sharedReads: null,
+  };
 }
 
 function createServices(
@@ -111,7 +132,7 @@ function createServices(
     recvWindowMs: config.recvWindowMs,
     beforeCall: (info) => {
       // An open circuit refuses the call before it takes a budget slot it would not use.
-      circuits?.refuseIfOpen("bridge", info.endpoint);
+      circuits.refuseIfOpen("bridge", info.endpoint);
       return budget.acquire(info.deadline, info.endpoint, info.signal);
     },
     onRateLimitHeaders: (info) => void budget.observe(info),
@@ -332,13 +353,7 @@ export async function startGateway(
     // Handshakes with the upstreams go on while the read path warms up.
     preconnect();
     const { ms, problems } = await warmUpReadPath(apollo, config, upstreams.bridge, (endpoints) =>
-      createServices(config, endpoints, {
-        budget: new BridgeBudget({ perMinute: config.rateLimitPerMinute }),
-        instrument: uninstrumented,
-        circuits: null,
-        clock: systemClock,
-        sharedReads: null,
-      }),
+      createServices(config, endpoints, warmUpGuards(config, log)),
     );
     if (problems.length === 0) log.debug({ ms }, "Read path warmed up");
     else log.warn({ ms, problems }, "The read path's warm-up failed: the first requests compile it");

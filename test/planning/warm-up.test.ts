@@ -17,10 +17,14 @@ describe("the start-up warm-up", () => {
   });
   afterAll(() => stack.close());
 
-  it("ran every read shape without an error, calling none of the configured upstreams", () => {
+  it("ran every read shape without an error, calling none of the configured upstreams", async () => {
     const records = stack.logs().filter((r) => String(r.msg).includes("warm"));
     expect(records).toEqual([expect.objectContaining({ level: "debug", msg: "Read path warmed up" })]);
     expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+    // Its calls went through guards of its own: the gateway's metrics counted none of them.
+    const counted = await stack.gateway.metrics.upstreamCalls.get();
+    expect(counted.values).toEqual([]);
+    expect(await stack.gateway.budget.available()).toBe(stack.gateway.budget.limitPerMinute);
   });
 
   it("left the gateway's sources cold: the first reads are made in full", async () => {
