@@ -93,6 +93,12 @@ export interface GatewayConfig {
   debugExtensions: boolean;
   /** false: the naive baseline (one upstream call per key, no shared index, no coalescing). */
   planning: boolean;
+  /**
+   * GATEWAY_WARM_UP: before listening, open connections to the upstreams and run the read shapes once
+   * against in-process simulators, so that the first request pays for neither handshakes nor compiling
+   * the read path (src/warm-up.ts); on unless set off.
+   */
+  warmUp: boolean;
   /** Upstream reads' cache bounds, ms. */
   trafficMaxAgeMs: number;
   profileMaxAgeMs: number;
@@ -446,6 +452,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     requestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 10000, 100, 120000),
     debugExtensions: boolean(env, "GATEWAY_DEBUG_EXTENSIONS", true),
     planning: text(env, "GATEWAY_PLANNING") !== "off",
+    warmUp: boolean(env, "GATEWAY_WARM_UP", true),
     trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
     profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),
     staleIfErrorMs: integer(env, "GATEWAY_STALE_IF_ERROR_MS", 300000, 0, 86400000),

@@ -45,6 +45,7 @@ import { BRIDGE_PAGE, BridgeProfileSource } from "./upstreams/bridge/profile-sou
 import { systemClock, type Clock } from "./upstreams/reads/clock";
 import { naiveReads, plannedReads } from "./upstreams/reads/planner";
 import type { SharedReads } from "./upstreams/reads/shared-reads";
+import { warmUpReadPath } from "./warm-up";
 
 /** Where the upstreams are: the configured ones, or the embedded simulators'. */
 export interface UpstreamEndpoints {
@@ -82,17 +83,43 @@ function secondsOf(ms: number | null): number | null {
   return ms === null ? null : ms / 1000;
 }
 
+/** What the services' calls are bounded and observed by. */
+interface ServiceGuards {
+  budget: BridgeBudget;
+  instrument: CallInstrument;
+  circuits: UpstreamCircuits;
+  clock: Clock;
+  /** With REDIS_URL: each source's reads shared with the other replicas (keyed by what its data depends on). */
+  sharedReads: ((identity: string) => SharedReads) | null;
+}
+
+/**
+ * Guards of the warm-up's services (src/warm-up.ts): the same kinds as the gateway's, so that their code
+ * is warmed too, but fresh and silent — the warm-up's calls count in no metric, log no line, open no
+ * circuit, spend no budget of the gateway's and share nothing with other replicas.
+ */
+function warmUpGuards(config: GatewayConfig, log: Logger): ServiceGuards {
+  const circuits = new UpstreamCircuits({ endpoints: KNOWN_ENDPOINTS });
+  const observer = createCallInstrument({
+    metrics: new GatewayMetrics(),
+    health: new UpstreamHealth(() => false),
+    logger: log.child({}, { level: "silent" }),
+    tracer: null,
+  });
+  return {
+    budget: new BridgeBudget({ perMinute: config.rateLimitPerMinute }),
+    instrument: guardedInstrument(circuits, observer),
+    circuits,
+    clock: systemClock,
+    sharedReads: null,
+  };
+}
+
 function createServices(
   config: GatewayConfig,
   upstreams: UpstreamEndpoints,
-  budget: BridgeBudget,
-  instrument: CallInstrument,
-  circuits: UpstreamCircuits,
-  clock: Clock,
-  /** With REDIS_URL: each source's reads shared with the other replicas (keyed by what its data depends on). */
-  sharedReads: ((identity: string) => SharedReads) | null,
+  { budget, instrument, circuits, clock, sharedReads }: ServiceGuards,
 ) {
-  registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
   const agentClient = new AgentClient({
     ...upstreams.agent,
     instrument,
@@ -140,7 +167,12 @@ function createServices(
   const close = async () => {
     await Promise.all([agentClient.close(), bridgeClient.close()]);
   };
-  return { services, close };
+  /** Connections for the first reads, opened before any request needs them. */
+  const preconnect = () => {
+    agentClient.preconnect(AGENT_LIST.preconnect);
+    bridgeClient.preconnect(BRIDGE_PAGE.preconnect);
+  };
+  return { services, close, preconnect };
 }
 
 export interface StartOptions {
@@ -255,15 +287,14 @@ export async function startGateway(
   );
   const sharedReads =
     store === null ? null : (identity: string) => new RedisSharedReads(store, identity, log, clock);
-  const { services, close } = createServices(
-    config,
-    upstreams,
+  registerSecrets(upstreams.agent.token, upstreams.bridge.apiKey, upstreams.bridge.secretKey);
+  const { services, close, preconnect } = createServices(config, upstreams, {
     budget,
     instrument,
     circuits,
     clock,
     sharedReads,
-  );
+  });
   // A mutation here drops what the other replicas hold for the agent too.
   const invalidation = store === null ? null : new InvalidationChannel(store, log);
   invalidation?.connect("agent", services.agentSource);
@@ -318,6 +349,15 @@ export async function startGateway(
     ],
   });
   await apollo.start();
+  if (config.warmUp) {
+    // Handshakes with the upstreams go on while the read path warms up.
+    preconnect();
+    const { ms, problems } = await warmUpReadPath(apollo, config, upstreams.bridge, (endpoints) =>
+      createServices(config, endpoints, warmUpGuards(config, log)),
+    );
+    if (problems.length === 0) log.debug({ ms }, "Read path warmed up");
+    else log.warn({ ms, problems }, "The read path's warm-up failed: the first requests compile it");
+  }
   const callerRateLimit =
     config.callerRateLimitPerMinute <= 0
       ? null

@@ -15,9 +15,10 @@ function send(message: ChildMessage): void {
 }
 
 /** Peak resident set size in bytes: the kernel's high-water mark, and our own samples as a floor. */
-let sampledPeak = process.memoryUsage().rss;
+// process.memoryUsage() also walks the V8 heap: every 50 ms it cost the measured process ~2 % of its CPU.
+let sampledPeak = process.memoryUsage.rss();
 function peakRss(): number {
-  sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
+  sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
   return Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024);
 }
 

@@ -87,12 +87,14 @@ export class Exchange {
     if (this.instead === "reset") return this.reset();
     if (this.instead === "hang") return this.hang();
     this.record(status, code);
+    // Encoded once: a full Bridge page is over a megabyte, and measuring its length is a second pass.
+    const bytes = Buffer.from(body, "utf8");
     this.res.writeHead(status, {
       "content-type": "application/json;charset=UTF-8",
-      "content-length": Buffer.byteLength(body),
+      "content-length": bytes.length,
       ...headers,
     });
-    this.res.end(body);
+    this.res.end(bytes);
   }
 
   reset(): void {

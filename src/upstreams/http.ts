@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { Pool, type Dispatcher } from "undici";
+import type { Socket } from "node:net";
+import { buildConnector, Pool, type Dispatcher } from "undici";
 import { Big, decimalFromJsonText } from "../lib/decimal";
 import { canonicalInteger } from "../lib/ids";
 import { isLosslessNumber } from "../lib/json";
@@ -68,11 +69,93 @@ export function parseBaseUrl(value: string, settingName: string): BaseUrl {
 }
 
 /**
+ * Connections to one origin opened before any call needs them (issue 8 §3, cold queries): the first
+ * calls after start-up then skip the TCP (and TLS) handshake, and a burst of requests arriving at once
+ * does not hold their first call until its connect completes behind the burst's own work. No byte is
+ * sent until a call takes the connection. A spare the upstream closes, that receives anything unasked
+ * or that nobody took within `lifetimeMs` (the pool's keep-alive time) is dropped.
+ */
+class SpareConnections {
+  private readonly spare = new Set<Socket>();
+  private closed = false;
+
+  constructor(
+    private readonly open: buildConnector.connector,
+    private readonly lifetimeMs: number,
+  ) {}
+
+  /** The Pool's connector: a spare while one is usable, else a new connection. */
+  readonly connect: buildConnector.connector = (options, callback) => {
+    for (const socket of this.spare) {
+      this.release(socket);
+      if (socket.destroyed || socket.readyState !== "open" || socket.readableLength > 0) {
+        socket.destroy();
+        continue;
+      }
+      // Asynchronously, as a new connection would be: the Pool does not expect its callback re-entered.
+      queueMicrotask(() => callback(null, socket));
+      return;
+    }
+    this.open(options, callback);
+  };
+
+  /** Opens `count` spares to `origin`; failures are only spares not had. */
+  fill(origin: string, count: number): void {
+    const url = new URL(origin);
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    for (let i = 0; i < count; i++) {
+      this.open({ hostname, host: url.host, protocol: url.protocol, port: url.port }, (error, socket) => {
+        if (error !== null) return;
+        if (this.closed) {
+          socket.destroy();
+          return;
+        }
+        this.keep(socket as Socket);
+      });
+    }
+  }
+
+  private keep(socket: Socket): void {
+    const drop = () => {
+      this.release(socket);
+      socket.destroy();
+    };
+    const timer = setTimeout(drop, this.lifetimeMs);
+    timer.unref();
+    // Anything readable on a connection nobody asked on (a 408, an end) makes it unfit for a call.
+    socket.on("readable", drop).on("end", drop).on("error", drop).on("close", drop);
+    socket.unref();
+    this.spare.add(socket);
+    this.cleanup.set(socket, () => {
+      clearTimeout(timer);
+      socket.off("readable", drop).off("end", drop).off("error", drop).off("close", drop);
+      socket.ref();
+    });
+  }
+
+  private readonly cleanup = new Map<Socket, () => void>();
+
+  private release(socket: Socket): void {
+    this.spare.delete(socket);
+    this.cleanup.get(socket)?.();
+    this.cleanup.delete(socket);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const socket of [...this.spare]) {
+      this.release(socket);
+      socket.destroy();
+    }
+  }
+}
+
+/**
  * Hands out one Pool per origin, created on first use. An injected dispatcher (a MockAgent, an Agent, a
  * test Pool) is used for every origin instead and is not closed by `close()`: its owner closes it.
  */
 export class OriginPools {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, { pool: Pool; spares: SpareConnections }>();
 
   constructor(
     private readonly poolConfig: PoolConfig,
@@ -80,27 +163,45 @@ export class OriginPools {
     private readonly injected?: Dispatcher,
   ) {}
 
-  get(origin: string): Dispatcher {
-    if (this.injected) return this.injected;
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, {
+  private entry(origin: string): { pool: Pool; spares: SpareConnections } {
+    let entry = this.pools.get(origin);
+    if (!entry) {
+      const spares = new SpareConnections(
+        buildConnector({ timeout: this.timeouts.connectMs }),
+        this.poolConfig.keepAliveTimeoutMs,
+      );
+      const pool = new Pool(origin, {
         connections: this.poolConfig.connections,
-        connectTimeout: this.timeouts.connectMs,
+        connect: spares.connect,
         headersTimeout: this.timeouts.headersMs,
         bodyTimeout: this.timeouts.bodyMs,
         keepAliveTimeout: this.poolConfig.keepAliveTimeoutMs,
         maxResponseSize: this.poolConfig.maxResponseBytes,
       });
-      this.pools.set(origin, pool);
+      entry = { pool, spares };
+      this.pools.set(origin, entry);
     }
-    return pool;
+    return entry;
+  }
+
+  get(origin: string): Dispatcher {
+    return this.injected ?? this.entry(origin).pool;
+  }
+
+  /**
+   * Opens `count` connections to `origin` now (at most the pool's size), for the first calls to take;
+   * nothing with an injected dispatcher.
+   */
+  preconnect(origin: string, count: number): void {
+    if (this.injected) return;
+    this.entry(origin).spares.fill(origin, Math.min(count, this.poolConfig.connections));
   }
 
   async close(): Promise<void> {
-    const pools = [...this.pools.values()];
+    const entries = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.close()));
+    for (const { spares } of entries) spares.close();
+    await Promise.all(entries.map(({ pool }) => pool.close()));
   }
 }
 

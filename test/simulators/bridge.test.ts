@@ -156,6 +156,19 @@ describe.each(["rsa-sha1", "hmac-sha256"] as const)("Bridge simulator, %s", (sch
     );
     sim.records.pop();
   });
+
+  test("a record edited in place is answered as it is now, after being answered before", async () => {
+    const record = sim.addRecord({ customerNo: "77000002", email: "before@example.com" });
+    const call = () => callBridge(sim, { timestamp: T, body: { customerNo: "77000002" } });
+    expect((await call()).text).toContain(`"email":"before@example.com"`);
+    record.email = JSON.stringify("after@example.com");
+    expect((await call()).text).toContain(`"email":"after@example.com"`);
+    record.remark = JSON.stringify("added");
+    expect((await call()).text).toContain(`"remark":"added"`);
+    delete record.remark;
+    expect((await call()).text).not.toContain(`"remark"`);
+    sim.records.pop();
+  });
 });
 
 describe("Bridge page size cap", () => {

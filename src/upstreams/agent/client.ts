@@ -172,6 +172,11 @@ export class AgentClient {
     );
   }
 
+  /** Opens `count` connections to the list's origin ahead of the first calls (see OriginPools.preconnect). */
+  preconnect(count: number): void {
+    this.pools.preconnect(this.listBase.origin, count);
+  }
+
   /** Closes the Pools this client created (not an injected dispatcher). */
   async close(): Promise<void> {
     await this.pools.close();

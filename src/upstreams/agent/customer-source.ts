@@ -15,13 +15,19 @@ import type { AgentCustomer, AgentCustomerPage, CallOptions, ListCustomersParams
  * user name, and no documented rate limit, so that per-key lookups may run in parallel when that is
  * sooner than a scan.
  */
-export const AGENT_LIST: ListFacts & { connections: number; cacheBudget: CacheBudget } = {
+export const AGENT_LIST: ListFacts & {
+  connections: number;
+  preconnect: number;
+  cacheBudget: CacheBudget;
+} = {
   maxPageSize: 2000,
   filteredPageSize: 50,
   scanConcurrency: 16,
   perKeyConcurrency: 20,
   /** Connections of the agent client's pool: enough for a per-key batch plus a scan's pages. */
   connections: 24,
+  /** Connections opened at start-up: the widest fan-out of a cold read (a per-key batch). */
+  preconnect: 20,
   /** Rows of answered list pages kept for reuse within the freshness bound (GATEWAY_AGENT_PAGE_CACHE). */
   cacheBudget: { records: 50_000 },
 };

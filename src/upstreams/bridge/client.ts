@@ -192,6 +192,11 @@ export class BridgeClient {
     );
   }
 
+  /** Opens `count` connections to Bridge ahead of the first calls (see OriginPools.preconnect). */
+  preconnect(count: number): void {
+    this.pools.preconnect(this.base.origin, count);
+  }
+
   async close(): Promise<void> {
     await this.pools.close();
   }

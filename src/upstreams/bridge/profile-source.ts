@@ -25,11 +25,13 @@ import type {
  * upstream filter on customerNo only (its exactness undocumented), and 100 calls a minute per key, which
  * makes calls the binding constraint: the planner spends the fewest (budget.ts holds the budget).
  */
-export const BRIDGE_PAGE: ListFacts & { cacheBudget: CacheBudget } = {
+export const BRIDGE_PAGE: ListFacts & { preconnect: number; cacheBudget: CacheBudget } = {
   maxPageSize: 2000,
   filteredPageSize: 20,
   scanConcurrency: 4,
   perKeyConcurrency: 8,
+  /** Connections opened at start-up: the widest fan-out of a cold read (a per-key batch). */
+  preconnect: 8,
   /** Records of answered pages kept for reuse within the freshness bound (GATEWAY_BRIDGE_PAGE_CACHE). */
   cacheBudget: { records: 20_000 },
 };

@@ -1,0 +1,46 @@
+import { startStack, type TestStack } from "../support/gateway";
+
+/**
+ * The start-up warm-up (src/warm-up.ts) compiles the read path against simulators of its own: the
+ * configured upstreams get no call from it, the gateway's own sources stay cold, and the first request
+ * is still a cold read at the optimum (the call-count tests hold the rest of the contract).
+ */
+describe("the start-up warm-up", () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack({
+      sims: {
+        dataset: { agentCustomers: 2500, bridgeProfiles: 2500, seed: 5 },
+        agent: { pageSizeCap: 1000 },
+      },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it("ran every read shape without an error, calling none of the configured upstreams", async () => {
+    const records = stack.logs().filter((r) => String(r.msg).includes("warm"));
+    expect(records).toEqual([expect.objectContaining({ level: "debug", msg: "Read path warmed up" })]);
+    expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
+    // Its calls went through guards of its own: the gateway's metrics counted none of them.
+    const counted = await stack.gateway.metrics.upstreamCalls.get();
+    expect(counted.values).toEqual([]);
+    expect(await stack.gateway.budget.available()).toBe(stack.gateway.budget.limitPerMinute);
+  });
+
+  it("left the gateway's sources cold: the first reads are made in full", async () => {
+    expect(stack.gateway.services.agentSource.indexAgeMs()).toBeNull();
+    expect(stack.gateway.services.bridgeSource.indexAgeMs()).toBeNull();
+    const res = await stack.gql(`{ customers(first: 50) { nodes { id profile { id } } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(stack.calls()).toEqual({ agent: { "customer.list": 1 }, bridge: { "customer.page": 2 } });
+  });
+
+  it("is skipped with GATEWAY_WARM_UP=off", async () => {
+    const off = await startStack({ simulators: stack.sims, env: { GATEWAY_WARM_UP: "off" } });
+    try {
+      expect(off.logs().filter((r) => String(r.msg).includes("warm"))).toEqual([]);
+    } finally {
+      await off.close();
+    }
+  });
+});
