@@ -41,8 +41,7 @@ export function observeRequests(deps: {
       const outcome = !res.writableFinished
         ? "aborted"
         : (record.errorCodes[0] ?? (res.statusCode >= 400 ? "error" : "ok"));
-      deps.metrics.requests.inc({ operation_type: operationType, outcome });
-      deps.metrics.requestDuration.observe({ operation_type: operationType }, seconds);
+      deps.metrics.recordRequest(operationType, outcome, seconds);
       const { span, caller } = request.edge;
       if (span) {
         span.updateName(

@@ -46,6 +46,33 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Counts and times one GraphQL request. The labelled children are kept per label pair (operation
+   * types and outcome codes are a small closed set): prom-client would otherwise hash the labels
+   * object on every request, twice.
+   */
+  recordRequest(operationType: string, outcome: string, seconds: number): void {
+    const key = `${operationType}\n${outcome}`;
+    let count = this.requestCounts.get(key);
+    if (count === undefined) {
+      count = this.requests.labels(operationType, outcome);
+      this.requestCounts.set(key, count);
+    }
+    count.inc();
+    let duration = this.requestDurations.get(operationType);
+    if (duration === undefined) {
+      duration = this.requestDuration.labels(operationType);
+      this.requestDurations.set(operationType, duration);
+    }
+    duration.observe(seconds);
+  }
+
+  private readonly requestCounts = new Map<string, ReturnType<GatewayMetrics["requests"]["labels"]>>();
+  private readonly requestDurations = new Map<
+    string,
+    ReturnType<GatewayMetrics["requestDuration"]["labels"]>
+  >();
+
   /** The gauges, read at each scrape from the running gateway's own state. */
   watch(sources: GaugeSources): void {
     new Gauge({
