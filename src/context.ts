@@ -39,6 +39,34 @@ export function requestIdFrom(header: string | undefined): string {
   return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
+/**
+ * The loaders are made when a resolver first needs them: most requests use one upstream, or none. The
+ * getters are the class's, not the object's own: Apollo Server hands resolvers a copy of the context
+ * (`Object.assign(Object.create(prototype), context)`), which would call own getters and make both
+ * loader sets for every request; a copy keeps the prototype's getters lazy.
+ */
+class RequestContext implements GatewayContext {
+  private agentLoaders: AgentLoaders | undefined = undefined;
+  private bridgeLoaders: BridgeLoaders | undefined = undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly scope: RequestScope,
+    readonly services: GatewayServices,
+    readonly caller: Caller,
+    readonly record: RequestRecord,
+    readonly debug: boolean,
+  ) {}
+
+  get agent(): AgentLoaders {
+    return (this.agentLoaders ??= createAgentLoaders(this.services.agentSource, this.scope));
+  }
+
+  get bridge(): BridgeLoaders {
+    return (this.bridgeLoaders ??= createBridgeLoaders(this.services.bridgeSource, this.scope));
+  }
+}
+
 export function createContext(
   services: GatewayServices,
   request: {
@@ -51,21 +79,12 @@ export function createContext(
   },
 ): GatewayContext {
   const scope = createRequestScope(request.requestId, services.config.requestTimeoutMs, request.client);
-  // The loaders are made when a resolver first needs them: most requests use one upstream, or none.
-  let agent: AgentLoaders | undefined;
-  let bridge: BridgeLoaders | undefined;
-  return {
-    requestId: request.requestId,
+  return new RequestContext(
+    request.requestId,
     scope,
     services,
-    get agent() {
-      return (agent ??= createAgentLoaders(services.agentSource, scope));
-    },
-    get bridge() {
-      return (bridge ??= createBridgeLoaders(services.bridgeSource, scope));
-    },
-    caller: request.caller,
-    record: request.record ?? newRequestRecord(),
-    debug: request.debug,
-  };
+    request.caller,
+    request.record ?? newRequestRecord(),
+    request.debug,
+  );
 }
