@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { renderMarkdown } from "./bench/report";
-import { DEFAULT_OPTIONS, QUICK_OPTIONS, runBench, type BenchOptions } from "./bench/run";
+import { DEFAULT_OPTIONS, QUICK_OPTIONS, runBench, type BenchOptions, type Mode } from "./bench/run";
 
 export { renderMarkdown, targets } from "./bench/report";
 export { DEFAULT_OPTIONS, QUICK_OPTIONS, runBench } from "./bench/run";
@@ -20,7 +20,8 @@ export type { BenchOptions, BenchReport } from "./bench/run";
 
 const USAGE =
   "Usage: npm run bench -- [--latency-ms MS] [--agent-customers N] [--bridge-profiles N]\n" +
-  "  [--duration S | --requests N] [--connections N] [--burst N] [--only id,id] [--quick] [--out DIR]\n" +
+  "  [--duration S | --requests N] [--connections N] [--burst N] [--only id,id] [--modes planning,baseline]\n" +
+  "  [--quick] [--out DIR]\n" +
   '  [--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]\n' +
   "Workload ids: traffic-page, profile-page, twenty-names, profiles-customers, customer-by-id, decode\n" +
   "  (decode: the in-process decoding cost of one full upstream page), replicas (3 gateway processes\n" +
@@ -38,6 +39,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; outDir: string }
       connections: { type: "string" },
       burst: { type: "string" },
       only: { type: "string" },
+      modes: { type: "string" },
       "gateway-node-args": { type: "string" },
       quick: { type: "boolean", default: false },
       out: { type: "string", default: ".bench" },
@@ -67,9 +69,20 @@ function parseOptions(argv: string[]): { options: BenchOptions; outDir: string }
       ? {}
       : { gatewayNodeArgs: values["gateway-node-args"].split(" ").filter((a) => a !== "") }),
     ...(values.only === undefined ? {} : { only: values.only.split(",").map((s) => s.trim()) }),
+    ...(values.modes === undefined ? {} : { modes: parseModes(values.modes) }),
     log: (line) => console.error(line),
   };
   return { options, outDir: values.out };
+}
+
+/** `--modes planning` runs only planning on (e.g. to alternate two builds on the cold figures quickly). */
+function parseModes(text: string): Mode[] {
+  const modes = text.split(",").map((s) => s.trim());
+  for (const m of modes) {
+    if (m !== "planning" && m !== "baseline")
+      throw new Error(`--modes takes planning and/or baseline, got "${m}"`);
+  }
+  return modes as Mode[];
 }
 
 async function main(): Promise<void> {
