@@ -32,10 +32,33 @@ function same(a: Calls, b: Calls): boolean {
   return a.agent === b.agent && a.bridge === b.bridge;
 }
 
+function atMost(a: Calls, b: Calls): boolean {
+  return a.agent <= b.agent && a.bridge <= b.bridge;
+}
+
+/**
+ * Issue 8 §3: "Upstream calls stay at the optimum, or at most the number of keys when parallel lookups
+ * are chosen for latency" — the second only where the workload's keys can be looked up one by one and
+ * the gateway said it chose that (a per-key plan in its accounting).
+ */
+function callsWithinTarget(w: WorkloadResult, m: ModeResult): "optimum" | "per key" | null {
+  if (same(m.cold.calls, w.optimum)) return "optimum";
+  const perKey = m.cold.plans.some((plan) => plan.includes(": per-key ("));
+  return perKey && w.perKeyCalls !== undefined && atMost(m.cold.calls, w.perKeyCalls) ? "per key" : null;
+}
+
 function row(w: WorkloadResult, m: ModeResult): string {
   const cold = m.cold.calls;
   const mismatch = same(cold, cold.debug) ? "" : ` (debug ${calls(cold.debug)})`;
-  const coldMark = m.mode === "planning" ? (same(cold, w.optimum) ? " ✓" : " ✗") : "";
+  const within = callsWithinTarget(w, m);
+  const coldMark =
+    m.mode === "planning"
+      ? within === "optimum"
+        ? " ✓"
+        : within === "per key"
+          ? " ✓ (one per key)"
+          : " ✗"
+      : "";
   const none = m.load.requests === 0;
   return `| ${w.title} | ${m.mode === "planning" ? "planning on" : "planning off"} | ${calls(cold)}${coldMark}${mismatch} | ${calls(w.optimum)} | ${fixed(m.cold.ms, 1)}${codes(m.cold.errorCodes)} | ${calls(m.load.callsPerQuery, rate)} | ${calls(m.load.floorPerQuery, rate)} | ${none ? "–" : fixed(m.load.p50, 0)} | ${none ? "–" : fixed(m.load.p99, 0)} | ${fixed(m.load.rps, 0)} | ${m.load.errors}/${m.load.requests}${codes(m.load.errorCodes)} | ${m.bridge429} | ${mb(m.peakRssBytes)} | ${fixed(m.eventLoop.maxMs, 1)} |`;
 }
@@ -118,14 +141,24 @@ export function targets(report: BenchReport): Target[] {
     const m = mode(w, "planning");
     return m ? [{ w, m }] : [];
   });
-  const off = planned.filter(({ w, m }) => !same(m.cold.calls, w.optimum));
+  const off = planned.filter(({ w, m }) => callsWithinTarget(w, m) === null);
+  const perKey = planned.filter(({ w, m }) => callsWithinTarget(w, m) === "per key");
   out.push({
-    name: "Upstream calls equal the optimum on every workload (cold phase, planning on)",
+    name:
+      "Upstream calls at the optimum on every workload, or at most the number of keys where parallel " +
+      "lookups are chosen for latency (cold phase, planning on)",
     met: off.length === 0,
     evidence:
-      off.length === 0
-        ? "every cold phase made exactly the optimum"
-        : off.map(({ w, m }) => `${w.title}: ${calls(m.cold.calls)} vs ${calls(w.optimum)}`).join("; "),
+      (off.length === 0
+        ? "every cold phase made the optimum"
+        : off.map(({ w, m }) => `${w.title}: ${calls(m.cold.calls)} vs ${calls(w.optimum)}`).join("; ")) +
+      perKey
+        .map(
+          ({ w, m }) =>
+            `; ${w.title}: ${calls(m.cold.calls)} (optimum ${calls(w.optimum)}), one parallel lookup per key ` +
+            `(at most ${calls(w.perKeyCalls as Calls)})`,
+        )
+        .join(""),
   });
   const overCold = planned.filter(({ w, m }) => {
     const perQueryOptimum = {

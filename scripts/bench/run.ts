@@ -110,6 +110,8 @@ export interface WorkloadResult {
   title: string;
   note: string;
   optimum: Calls;
+  /** The calls allowed when one parallel lookup per key is chosen for latency (workloads.ts). */
+  perKeyCalls?: Calls;
   /** Requests of the cold phase (the optimum is for all of them). */
   coldRequests: number;
   /** Fewest sequential round trips of the cold query (workloads.ts). */
@@ -597,6 +599,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         title: workload.title,
         note: workload.note,
         optimum: workload.optimum,
+        ...(workload.perKeyCalls === undefined ? {} : { perKeyCalls: workload.perKeyCalls }),
         coldRequests: workload.cold.length,
         roundTrips: workload.roundTrips,
         decodedRecords: workload.decodedRecords,

@@ -39,6 +39,11 @@ export interface Workload {
   /** Fewest upstream calls the whole cold phase can cost. */
   optimum: Calls;
   /**
+   * Where the cold query is key lookups that the upstream can filter: the calls allowed when the planner
+   * chooses one parallel lookup per key for latency (issue 8 §3: "or at most the number of keys").
+   */
+  perKeyCalls?: Calls;
+  /**
    * Fewest sequential upstream round trips the cold query needs (calls that can run at the same time
    * count once): the cold-time target is 1.5 × (roundTrips × per-call latency + decode time).
    */
@@ -168,6 +173,7 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       nextBody: () => nameQuery,
       fixed: true,
       optimum: { agent: nameCost, bridge: 0 },
+      perKeyCalls: { agent: names.length, bridge: 0 },
       roundTrips: 1,
       decodedRecords: { agent: names.length, bridge: 0 },
       floor: (ms) => ({ agent: nameCost * refreshes(ms, ta), bridge: 0 }),
