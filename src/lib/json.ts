@@ -181,10 +181,17 @@ export function parseJsonLossless(text: string): unknown {
 /**
  * The same, in up to three turns of the event loop (lib/cooperate.ts) for a page-sized text: the native
  * parse, the scan for number tokens and the walk are each one stretch (for a 1.3 MB Bridge page ~4, ~2
- * and ~2 ms here once compiled, several times that in a fresh process or on a busy machine).
+ * and ~2 ms here once compiled, several times that in a fresh process or on a busy machine). `peek` is
+ * given the native parse's value at once, its numbers still doubles (a hint, never an exact figure).
  */
-export async function parseJsonLosslessInTurns(text: string): Promise<unknown> {
+export async function parseJsonLosslessInTurns(
+  text: string,
+  peek?: (plain: unknown) => void,
+): Promise<unknown> {
   const value: unknown = JSON.parse(text);
+  // What the native parse already tells (a page's total), before its numbers are made exact: read it now,
+  // since the walk below replaces those numbers in place.
+  peek?.(value);
   if (mustYield()) await takeTurn();
   const tokens = scanNumbers(text);
   if (mustYield()) await takeTurn();

@@ -3,6 +3,7 @@ import {
   fetchRange,
   planWindow,
   scanAll,
+  scanWhole,
   type FetchPage,
   type ScanOptions,
 } from "../../src/upstreams/reads/page-scan";
@@ -132,5 +133,97 @@ describe("scanAll", () => {
       seen.push(...chunk.rows);
     }
     expect(seen).toEqual([0, 10, 20]);
+  });
+});
+
+describe("scanWhole", () => {
+  /**
+   * A list of `total` rows at `cap` a page whose page 1 answers only when released: the test sees which
+   * calls were made before page 1's rows came back. Page 1 tells its total (`hint`) first, as the clients
+   * do after the native parse of its body.
+   */
+  function heldFirstPage(total: number, cap: number, hinted: { total: number; received: number } | null) {
+    const calls: number[] = [];
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const rowsOf = (pageNum: number) => {
+      const rows: number[] = [];
+      for (let i = (pageNum - 1) * cap; i < Math.min(total, pageNum * cap); i++) rows.push(i);
+      return rows;
+    };
+    const fetchPage: FetchPage<number> = async (pageNum, pageSize, hint) => {
+      calls.push(pageNum);
+      expect(pageSize).toBe(cap);
+      if (pageNum === 1) {
+        if (hinted !== null) hint?.(hinted);
+        await released;
+      }
+      return { rows: rowsOf(pageNum), total };
+    };
+    return { fetchPage, calls, release };
+  }
+
+  it("starts pages 2..n when page 1 tells its total, before page 1's rows are decoded", async () => {
+    const list = heldFirstPage(10, 3, { total: 10, received: 3 });
+    const scan = scanWhole(list.fetchPage, { ...opts(3), concurrency: 8 });
+    await new Promise((resolve) => setImmediate(resolve));
+    // Page 1 is still held, and every other page has been asked for.
+    expect([...list.calls].sort()).toEqual([1, 2, 3, 4]);
+    list.release();
+    await expect(scan).resolves.toEqual({ rows: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], total: 10 });
+    expect(list.calls).toHaveLength(4);
+  });
+
+  it("without a hint, waits for page 1 as before", async () => {
+    const list = heldFirstPage(10, 3, null);
+    const scan = scanWhole(list.fetchPage, { ...opts(3), concurrency: 8 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(list.calls).toEqual([1]);
+    list.release();
+    await expect(scan).resolves.toEqual({ rows: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], total: 10 });
+    expect(list.calls).toHaveLength(4);
+  });
+
+  it("refuses a page 1 whose decoded rows disagree with its hint", async () => {
+    // Read first as 13 rows (5 pages), decoded as 10 (4 pages): the scan does not go on from either.
+    const list = heldFirstPage(10, 3, { total: 13, received: 3 });
+    const scan = scanWhole(list.fetchPage, { ...opts(3), concurrency: 8 });
+    list.release();
+    await expect(scan).rejects.toThrow(/page 1 decoded differs/);
+  });
+
+  it("hands each page's new rows over in upstream order, whatever order the pages arrive in", async () => {
+    const order = [3, 2, 4];
+    const waiting = new Map<number, () => void>();
+    const fetchPage: FetchPage<number> = async (pageNum, _size, hint) => {
+      if (pageNum === 1) {
+        hint?.({ total: 8, received: 2 });
+        return { rows: [0, 1], total: 8 };
+      }
+      await new Promise<void>((resolve) => waiting.set(pageNum, resolve));
+      // Page 3 repeats a row of page 2: kept once, where page 2 has it.
+      return { rows: pageNum === 3 ? [3, 4, 5] : [(pageNum - 1) * 2, (pageNum - 1) * 2 + 1], total: 8 };
+    };
+    const handed: number[][] = [];
+    const scan = scanWhole(fetchPage, {
+      ...opts(2),
+      concurrency: 8,
+      onRows: (rows) => {
+        handed.push(rows);
+      },
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const pageNum of order) {
+      waiting.get(pageNum)?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const result = await scan;
+    expect(handed).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+    ]);
+    expect(result.rows).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });

@@ -103,7 +103,15 @@ export class AgentClient {
             call.httpStatus = res.status;
             // A list page is up to ~2,000 rows to parse and decode: in turns of the loop with budget left.
             await takeTurn();
-            const parsed = await parseJsonLosslessInTurns(res.text).then(
+            const onHint = opts.onHint;
+            const peek =
+              onHint === undefined || res.status < 200 || res.status >= 300
+                ? undefined
+                : (plain: unknown) => {
+                    const hint = listHint(plain);
+                    if (hint !== undefined) onHint(hint);
+                  };
+            const parsed = await parseJsonLosslessInTurns(res.text, peek).then(
               (value) => ({ value }),
               (): typeof NOT_JSON => NOT_JSON,
             );
@@ -316,6 +324,23 @@ export class AgentClient {
       ambiguous: mutation && (extra.ambiguous ?? false),
     });
   }
+}
+
+/**
+ * A successful list answer's total and row count from the native parse (its numbers still doubles),
+ * before the exact decoding: undefined unless the envelope says success (code 200, not the refused-token
+ * or incomplete-account message) and both are plainly there.
+ */
+function listHint(plain: unknown): { total: number; received: number } | undefined {
+  if (typeof plain !== "object" || plain === null) return undefined;
+  const env = plain as Record<string, unknown>;
+  if (env.code !== 200 || env.msg === INVALID_TOKEN_MSG || env.msg === INCOMPLETE_ACCOUNT_MSG)
+    return undefined;
+  const data = env.data as Record<string, unknown> | null | undefined;
+  if (typeof data !== "object" || data === null || !Array.isArray(data.rows)) return undefined;
+  const total = data.total;
+  if (typeof total !== "number" || !Number.isSafeInteger(total) || total < 0) return undefined;
+  return { total, received: data.rows.length };
 }
 
 /** A body that does not parse as JSON. */

@@ -2,7 +2,13 @@ import { forEachInSlices } from "../../lib/cooperate";
 import { sameDecimal } from "../../lib/decimal";
 import type { RequestScope } from "../request-scope";
 import type { CacheBudget } from "../reads/page-reuse";
-import { ListSource, type ListAdapter, type ListFacts, type Lookup } from "../reads/list-source";
+import {
+  ListSource,
+  type IndexBuilder,
+  type ListAdapter,
+  type ListFacts,
+  type Lookup,
+} from "../reads/list-source";
 import type { Clock } from "../reads/clock";
 import type { Planner } from "../reads/planner";
 import type { SharedReads } from "../reads/shared-reads";
@@ -53,15 +59,21 @@ function sameRow(a: AgentCustomer, b: AgentCustomer): boolean {
   );
 }
 
-async function buildIndex(rows: AgentCustomer[]): Promise<AgentCustomerIndex> {
+/** The index, built page by page as a scan hands the rows over (each once, in upstream order). */
+function indexBuilder(): IndexBuilder<AgentCustomer, AgentCustomerIndex> {
+  const rows: AgentCustomer[] = [];
   const byId = new Map<string, AgentCustomer>();
   const byLowerName = new Map<string, AgentCustomer>();
-  await forEachInSlices(rows, (row) => {
-    byId.set(row.customerId, row);
-    const lower = row.userName.toLowerCase();
-    if (!byLowerName.has(lower)) byLowerName.set(lower, row);
-  });
-  return { rows, byId, byLowerName };
+  return {
+    add: (page) =>
+      forEachInSlices(page, (row) => {
+        rows.push(row);
+        byId.set(row.customerId, row);
+        const lower = row.userName.toLowerCase();
+        if (!byLowerName.has(lower)) byLowerName.set(lower, row);
+      }),
+    finish: () => ({ rows, byId, byLowerName }),
+  };
 }
 
 export function agentListAdapter(client: AgentListPort): ListAdapter<AgentCustomer, AgentCustomerIndex> {
@@ -70,7 +82,10 @@ export function agentListAdapter(client: AgentListPort): ListAdapter<AgentCustom
     endpoint: "customer.list",
     indexName: "agent.customers",
     page: async ({ page, size, filter }, call) => {
-      const answer = await client.listCustomers({ pageNum: page, pageSize: size, userName: filter }, call);
+      const answer = await client.listCustomers(
+        { pageNum: page, pageSize: size, userName: filter },
+        { deadline: call.deadline, requestId: call.requestId, signal: call.signal, onHint: call.hint },
+      );
       return { total: answer.total, rows: answer.rows, text: answer.text };
     },
     decode: (text) => decodeListAnswer(text),
@@ -79,7 +94,7 @@ export function agentListAdapter(client: AgentListPort): ListAdapter<AgentCustom
     windowFilter: "upstream",
     matchesFilter: (row, filter) => row.userName.toLowerCase().includes(filter.toLowerCase()),
     keyOf: (row) => row.customerId,
-    buildIndex,
+    indexBuilder,
     rowByKey: (index, customerId) => index.byId.get(customerId),
     sameRow,
     rowsOf: (index) => index.rows,

@@ -46,4 +46,9 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The GraphQL request the call is made for (operators' logs and traces). */
   requestId?: string;
+  /**
+   * Told a successful list answer's total and row count once its body is parsed, before its rows are
+   * decoded (a scan starts its other pages then); never for an error answer.
+   */
+  onHint?: (hint: { total: number; received: number }) => void;
 }

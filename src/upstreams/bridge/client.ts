@@ -173,7 +173,15 @@ export class BridgeClient {
             call.httpStatus = res.status;
             // A page is up to 2,000 records, ~1.3 MB, to parse and decode: in turns of the loop with budget left.
             await takeTurn();
-            const parsed = await parseJsonLosslessInTurns(res.text).catch(() => NOT_JSON);
+            const onHint = opts.onHint;
+            const peek =
+              onHint === undefined || res.status < 200 || res.status >= 300
+                ? undefined
+                : (plain: unknown) => {
+                    const hint = pageHint(plain);
+                    if (hint !== undefined) onHint(hint);
+                  };
+            const parsed = await parseJsonLosslessInTurns(res.text, peek).catch(() => NOT_JSON);
             const env = this.judge(PAGE_ENDPOINT, res, parsed);
             const data = await decodePageDataInSlices(env.data).catch((err: unknown) => {
               throw this.decodeFailure(err);
@@ -399,6 +407,21 @@ export class BridgeClient {
       retryAfterMs: extra.retryAfterMs,
     });
   }
+}
+
+/**
+ * A successful page answer's total and record count from the native parse (its numbers still doubles),
+ * before the exact decoding: undefined unless the envelope says success and both are plainly there.
+ */
+function pageHint(plain: unknown): { total: number; received: number } | undefined {
+  if (typeof plain !== "object" || plain === null) return undefined;
+  const env = plain as Record<string, unknown>;
+  if ((env.code !== "0" && env.code !== 0) || env.ok === false || env.fail === true) return undefined;
+  const data = env.data as Record<string, unknown> | null | undefined;
+  if (typeof data !== "object" || data === null || !Array.isArray(data.records)) return undefined;
+  const total = data.total;
+  if (typeof total !== "number" || !Number.isSafeInteger(total) || total < 0) return undefined;
+  return { total, received: data.records.length };
 }
 
 /** The envelope of a parsed body; undefined when it is not JSON or not an envelope. */

@@ -5,6 +5,7 @@ import type { Clock } from "../reads/clock";
 import {
   ListSource,
   type BudgetPort,
+  type IndexBuilder,
   type ListAdapter,
   type ListFacts,
   type Lookup,
@@ -63,21 +64,27 @@ function sameRecord(a: BridgeCustomerRecord, b: BridgeCustomerRecord): boolean {
   return true;
 }
 
-async function buildIndex(records: BridgeCustomerRecord[], linkField: string): Promise<BridgeProfileIndex> {
+/** The index, built page by page as a scan hands the records over (each once, in upstream order). */
+function indexBuilder(linkField: string): IndexBuilder<BridgeCustomerRecord, BridgeProfileIndex> {
+  const records: BridgeCustomerRecord[] = [];
   const byId = new Map<string, BridgeCustomerRecord>();
   const byCustomerNo = new Map<string, BridgeCustomerRecord>();
   const byLinkValue = new Map<string, BridgeCustomerRecord[]>();
-  await forEachInSlices(records, (record) => {
-    byId.set(record.id, record);
-    if (record.customerNo !== null && !byCustomerNo.has(record.customerNo))
-      byCustomerNo.set(record.customerNo, record);
-    const link = linkValueOf(record, linkField);
-    if (link === null) return;
-    const list = byLinkValue.get(link);
-    if (list) list.push(record);
-    else byLinkValue.set(link, [record]);
-  });
-  return { records, byId, byCustomerNo, byLinkValue };
+  return {
+    add: (rows) =>
+      forEachInSlices(rows, (record) => {
+        records.push(record);
+        byId.set(record.id, record);
+        if (record.customerNo !== null && !byCustomerNo.has(record.customerNo))
+          byCustomerNo.set(record.customerNo, record);
+        const link = linkValueOf(record, linkField);
+        if (link === null) return;
+        const list = byLinkValue.get(link);
+        if (list) list.push(record);
+        else byLinkValue.set(link, [record]);
+      }),
+    finish: () => ({ records, byId, byCustomerNo, byLinkValue }),
+  };
 }
 
 export function bridgePageAdapter(
@@ -91,7 +98,7 @@ export function bridgePageAdapter(
     page: async ({ page, size, filter }, call) => {
       const answer = await client.pageCustomers(
         { current: page, size, customerNo: filter },
-        { deadline: call.deadline, tracePrefix: call.requestId, signal: call.signal },
+        { deadline: call.deadline, tracePrefix: call.requestId, signal: call.signal, onHint: call.hint },
       );
       // The client keeps only exact customerNo matches: paging advances by the records Bridge sent.
       return { total: answer.total, rows: answer.records, received: answer.receivedCount, text: answer.text };
@@ -104,7 +111,7 @@ export function bridgePageAdapter(
     windowFilter: "exact",
     matchesFilter: (record, customerNo) => record.customerNo === customerNo,
     keyOf: (record) => record.id,
-    buildIndex: (records) => buildIndex(records, linkField),
+    indexBuilder: () => indexBuilder(linkField),
     rowByKey: (index, id) => index.byId.get(id),
     sameRow: sameRecord,
     rowsOf: (index) => index.records,

@@ -74,4 +74,9 @@ export interface BridgeCallOptions {
   signal?: AbortSignal;
   /** Prefix of the `trace` header: the GraphQL request id. The client appends "-" and a unique suffix. */
   tracePrefix?: string;
+  /**
+   * Told a successful page answer's total and record count once its body is parsed, before its records
+   * are decoded (a scan starts its other pages then); never for an error answer.
+   */
+  onHint?: (hint: { total: number; received: number }) => void;
 }

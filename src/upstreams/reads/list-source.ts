@@ -4,7 +4,14 @@ import { mapSettled } from "../concurrency";
 import { isUpstreamError, UpstreamError, type UpstreamName } from "../errors";
 import type { RequestScope } from "../request-scope";
 import { systemClock, type Clock } from "./clock";
-import { fetchRange, scanWhole, type FetchPage, type RangeResult, type ScanPage } from "./page-scan";
+import {
+  fetchRange,
+  scanWhole,
+  type FetchPage,
+  type PageHint,
+  type RangeResult,
+  type ScanPage,
+} from "./page-scan";
 import { PageReuse, type CacheBudget } from "./page-reuse";
 import type { BudgetView, Latency, Plan, PlanState, Planner, ReadRequest } from "./planner";
 import { SharedIndex } from "./shared-index";
@@ -31,6 +38,18 @@ export interface CallContext {
   deadline: number;
   requestId: string;
   signal?: AbortSignal;
+  /** Told the page's total as soon as the answer's body is parsed, before its rows are decoded. */
+  hint?: (hint: PageHint) => void;
+}
+
+/**
+ * An index built from a scan's rows as they come, page by page in upstream order (each once), while the
+ * later pages are still being read; `finish` gives the index of every row added.
+ */
+export interface IndexBuilder<Row, Index> {
+  /** In slices that give the event loop a turn (lib/cooperate.ts). */
+  add(rows: readonly Row[]): Promise<void>;
+  finish(): Index;
 }
 
 /**
@@ -65,8 +84,8 @@ export interface ListAdapter<Row, Index> {
   matchesFilter(row: Row, filter: string): boolean;
   /** Row identity: rows repeated across pages are dropped, a page of only repeated rows is an error. */
   keyOf(row: Row): string;
-  /** The shared index of a scan's rows, in slices that give the event loop a turn (lib/cooperate.ts). */
-  buildIndex(rows: Row[]): Promise<Index>;
+  /** A builder of the shared index of a scan's rows (given each page's rows as the scan goes). */
+  indexBuilder(): IndexBuilder<Row, Index>;
   /** The row `index` holds for a key (keyOf), if any. */
   rowByKey(index: Index, key: string): Row | undefined;
   /** Whether two rows of one key say the same, to the last field served: the older may stand for both. */
@@ -230,13 +249,19 @@ export class ListSource<Row, Index> {
   }
 
   /** The adapter's page call, measured, and what its answer teaches (total, cap). */
-  private async call(params: PageParams, scope: RequestScope, signal?: AbortSignal): Promise<HeldPage<Row>> {
+  private async call(
+    params: PageParams,
+    scope: RequestScope,
+    signal?: AbortSignal,
+    hint?: (hint: PageHint) => void,
+  ): Promise<HeldPage<Row>> {
     const at = this.clock.now();
     const started = performance.now();
     const page = await this.adapter.page(params, {
       deadline: scope.deadline,
       requestId: scope.requestId,
       signal,
+      hint,
     });
     this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
     this.learn(params, page);
@@ -300,8 +325,9 @@ export class ListSource<Row, Index> {
     scope: RequestScope,
     viaReplicas: boolean,
     signal?: AbortSignal,
+    hint?: (hint: PageHint) => void,
   ): Promise<HeldPage<Row>> {
-    if (this.shared === null || !viaReplicas) return this.call(params, scope, signal);
+    if (this.shared === null || !viaReplicas) return this.call(params, scope, signal, hint);
     const key = `page|${params.page}|${params.size}|${params.filter ?? ""}`;
     const estimate = this.readMs(1, params.size);
     const options = this.sharedOptions(scope, this.clock.now() - this.maxAgeMs, estimate, signal);
@@ -331,6 +357,7 @@ export class ListSource<Row, Index> {
    * A page call that fails is answered by the last good answer of the same page while it is younger
    * than the stale bound (not for an index build: the index falls back as a whole, see staleIndex).
    * `viaReplicas`: replicas may share the read (not a scan's pages: a scan is shared whole).
+   * `hint`: told the page's total before its rows are decoded, when this request makes the call.
    */
   private page(
     params: PageParams,
@@ -338,10 +365,11 @@ export class ListSource<Row, Index> {
     forIndex: boolean,
     cancellable = true,
     viaReplicas = true,
+    hint?: (hint: PageHint) => void,
   ): Promise<HeldPage<Row>> {
     const { upstream, endpoint } = this.adapter;
     if (cancellable) this.throwIfCancelled(scope);
-    const start = (signal?: AbortSignal) => this.sharedPage(params, scope, viaReplicas, signal);
+    const start = (signal?: AbortSignal) => this.sharedPage(params, scope, viaReplicas, signal, hint);
     if (!this.planner.sharesReads) {
       scope.accounting.recordCall(upstream, endpoint);
       return start(cancellable ? scope.signal : undefined);
@@ -448,10 +476,11 @@ export class ListSource<Row, Index> {
     scope: RequestScope,
     filter?: string,
     forIndex = false,
-  ): (page: number, size: number) => Promise<HeldPage<Row>> {
+  ): (page: number, size: number, hint?: (hint: PageHint) => void) => Promise<HeldPage<Row>> {
     // An index build's pages (forIndex) serve everyone after this request: never cancelled by it. Its
     // scan is shared with the other replicas as a whole (buildIndex), not page by page.
-    return (page, size) => this.page({ page, size, filter }, scope, forIndex, !forIndex, !forIndex);
+    return (page, size, hint) =>
+      this.page({ page, size, filter }, scope, forIndex, !forIndex, !forIndex, hint);
   }
 
   private scanOptions(maxPageSize: number) {
@@ -474,21 +503,23 @@ export class ListSource<Row, Index> {
   }
 
   /**
-   * The whole list: page 1 (or the probe's) first, then the rest `scanConcurrency` at a time. `seen`
-   * gets each page as it arrives (a scan shared with other replicas keeps their texts).
+   * The whole list: page 1 (or the probe's) first, then the rest `scanConcurrency` at a time (from as
+   * soon as page 1's total is known). `seen` gets each page as it arrives (a scan shared with other
+   * replicas keeps their texts); `onRows` each page's new rows in upstream order (page-scan.ts).
    */
   private scan(
     scope: RequestScope,
     shared: boolean,
     first?: HeldPage<Row>,
     seen?: (pageNum: number, page: HeldPage<Row>) => void,
+    onRows?: (rows: Row[]) => Promise<void>,
   ) {
     const fetch = this.fetcher(scope, undefined, shared);
     const fetchPage: FetchPage<Row> =
       seen === undefined
         ? fetch
-        : async (pageNum, size) => {
-            const page = await fetch(pageNum, size);
+        : async (pageNum, size, hint) => {
+            const page = await fetch(pageNum, size, hint);
             seen(pageNum, page);
             return page;
           };
@@ -497,7 +528,15 @@ export class ListSource<Row, Index> {
       ...this.scanOptions(this.pageCap),
       concurrency: this.facts.scanConcurrency,
       first,
+      onRows,
     });
+  }
+
+  /** The index of rows already read (another replica's scan, replayed): built in slices. */
+  private async indexOf(rows: readonly Row[]): Promise<Index> {
+    const builder = this.adapter.indexBuilder();
+    await builder.add(rows);
+    return builder.finish();
   }
 
   /**
@@ -553,8 +592,10 @@ export class ListSource<Row, Index> {
     rebuild: boolean,
   ): Promise<{ data: Index; at?: number }> {
     if (this.shared === null) {
-      const { rows } = await this.scan(scope, true, head);
-      return { data: await this.adapter.buildIndex(rows) };
+      // Built page by page while the scan is still reading: after its last page, only that page is left.
+      const builder = this.adapter.indexBuilder();
+      await this.scan(scope, true, head, undefined, (rows) => builder.add(rows));
+      return { data: builder.finish() };
     }
     const held = this.index.dataTime();
     const notBefore = rebuild && held !== null ? held + 1 : this.clock.now() - this.maxAgeMs;
@@ -563,9 +604,9 @@ export class ListSource<Row, Index> {
     const estimate = this.readMs(1 + Math.ceil((pages - 1) / this.facts.scanConcurrency), rows);
     const options = this.sharedOptions(scope, notBefore, estimate);
     const read = await this.shared.read(this.scanKey(), options, () => this.sharedScan(scope, head));
-    if (read.own) return { data: await this.adapter.buildIndex(read.value.rows), at: read.value.at };
+    if (read.own) return { data: await this.indexOf(read.value.rows), at: read.value.at };
     const replayed = await this.replay(read.answer.texts);
-    return { data: await this.adapter.buildIndex(replayed.rows), at: read.answer.at };
+    return { data: await this.indexOf(replayed.rows), at: read.answer.at };
   }
 
   /** The shared index: built by one scan (joined while in flight), or served while fresh. */

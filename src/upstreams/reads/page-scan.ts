@@ -1,3 +1,4 @@
+import { forEachInSlices } from "../../lib/cooperate";
 import { UpstreamError, type UpstreamName } from "../errors";
 
 /**
@@ -28,8 +29,24 @@ export interface ScanPage<T> {
   received?: number;
 }
 
-/** Fetches one page: 1-based `pageNum`, `pageSize` rows per page. */
-export type FetchPage<T> = (pageNum: number, pageSize: number) => Promise<ScanPage<T>>;
+/**
+ * What a page's answer says before its rows are decoded (the native JSON.parse of its body): the total,
+ * and how many rows it holds. A hint for starting the next calls sooner; the decoded page is the truth.
+ */
+export interface PageHint {
+  total: number;
+  received: number;
+}
+
+/**
+ * Fetches one page: 1-based `pageNum`, `pageSize` rows per page. `hint`, when given, may be called once
+ * the answer's total is known and before its rows are decoded (never for an error answer).
+ */
+export type FetchPage<T> = (
+  pageNum: number,
+  pageSize: number,
+  hint?: (hint: PageHint) => void,
+) => Promise<ScanPage<T>>;
 
 export interface ScanOptions<T> {
   upstream: UpstreamName;
@@ -193,39 +210,105 @@ export interface FirstPage<T> {
   total: number;
 }
 
+/** Page size of a whole scan and its number of pages, from page 1's total and rows. */
+function scanLayout(total: number, received: number, maxPageSize: number): { cap: number; pages: number } {
+  // Page 1 is unambiguous even when capped: it starts at row 0 on any grid.
+  const cap = received < Math.min(maxPageSize, total) ? received : maxPageSize;
+  return { cap, pages: cap === 0 ? 0 : Math.ceil(total / cap) };
+}
+
 /**
  * The whole list, fast: page 1 (given, when a planner already read it as a probe) tells the total and
  * the real page cap; the remaining pages, on the cap's grid, are read `concurrency` at a time. The
  * number of calls is the same as a sequential scan's; the time is about that of the slowest batches.
  * Rows are kept in upstream order, once each by `keyOf`.
+ *
+ * The other pages start as soon as page 1's answer tells its total (`hint`, after the native parse of
+ * its body), not after its rows are decoded: a 2,000-record Bridge page takes tens of ms to decode on
+ * a busy machine, one round trip's worth. `onRows` gets each page's rows (repeats dropped) in upstream
+ * order as soon as the pages before it were handed over, so that what is built from them (an index)
+ * is built while later pages are still on the wire, not all after the last one.
  */
 export async function scanWhole<T>(
   fetchPage: FetchPage<T>,
-  opts: ScanOptions<T> & { concurrency: number; first?: FirstPage<T> },
+  opts: ScanOptions<T> & {
+    concurrency: number;
+    first?: FirstPage<T>;
+    onRows?: (rows: T[]) => void | Promise<void>;
+  },
 ): Promise<RangeResult<T>> {
-  const first = opts.first ?? (await fetchPage(1, opts.maxPageSize));
+  const maxCalls = opts.maxCalls ?? 10_000;
+  const keyOf = opts.keyOf;
+  const seen = keyOf ? new Set<string>() : undefined;
+  const all: T[] = [];
+  // Pages answered and not handed over yet; the next page to hand over; the hand-over so far.
+  const answered = new Map<number, T[]>();
+  let nextToHand = 1;
+  let handing: Promise<void> = Promise.resolve();
+  const handOver = async (rows: T[]): Promise<void> => {
+    let fresh = rows;
+    if (seen && keyOf) {
+      fresh = [];
+      await forEachInSlices(rows, (row) => {
+        const key = keyOf(row);
+        if (seen.has(key)) return;
+        seen.add(key);
+        fresh.push(row);
+      });
+    }
+    for (const row of fresh) all.push(row);
+    await opts.onRows?.(fresh);
+  };
+  const arrived = (pageNum: number, rows: T[]): void => {
+    answered.set(pageNum, rows);
+    while (answered.has(nextToHand)) {
+      const pageRows = answered.get(nextToHand) as T[];
+      answered.delete(nextToHand);
+      nextToHand += 1;
+      handing = handing.then(() => handOver(pageRows));
+    }
+    // Observed at the end; a failure here must not be unhandled meanwhile.
+    handing.catch(() => undefined);
+  };
+
+  let rest: { cap: number; pages: number; done: Promise<void> } | null = null;
+  const readRest = (cap: number, pages: number): void => {
+    let next = 2;
+    const worker = async (): Promise<void> => {
+      while (next <= pages) {
+        const pageNum = next++;
+        arrived(pageNum, (await fetchPage(pageNum, cap)).rows);
+      }
+    };
+    const done = Promise.all(Array.from({ length: Math.min(opts.concurrency, pages - 1) }, worker)).then(
+      () => undefined,
+    );
+    done.catch(() => undefined);
+    rest = { cap, pages, done };
+  };
+  const hint = (h: PageHint): void => {
+    if (rest !== null) return;
+    const { cap, pages } = scanLayout(h.total, h.received, opts.maxPageSize);
+    if (cap > 0 && pages >= 2 && pages <= maxCalls) readRest(cap, pages);
+  };
+
+  const first = opts.first ?? (await fetchPage(1, opts.maxPageSize, hint));
   const total = first.total;
-  // Page 1 is unambiguous even when capped: it starts at row 0 on any grid.
-  const cap = first.rows.length < Math.min(opts.maxPageSize, total) ? first.rows.length : opts.maxPageSize;
+  const { cap, pages } = scanLayout(total, first.rows.length, opts.maxPageSize);
   if (cap === 0) {
     if (total === 0) return { rows: [], total };
     throw scanError(opts, `page 1 is empty although total is ${total}`);
   }
-  const pages = Math.ceil(total / cap);
-  const maxCalls = opts.maxCalls ?? 10_000;
   if (pages > maxCalls) throw scanError(opts, `a scan would take ${pages} pages`);
-  const rest: T[][] = new Array<T[]>(Math.max(0, pages - 1));
-  let next = 2;
-  const worker = async (): Promise<void> => {
-    while (next <= pages) {
-      const pageNum = next++;
-      rest[pageNum - 2] = (await fetchPage(pageNum, cap)).rows;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, pages - 1) }, worker));
-  const all = [first.rows, ...rest].flat();
-  if (!opts.keyOf) return { rows: all, total };
-  const keyOf = opts.keyOf;
-  const seen = new Set<string>();
-  return { rows: all.filter((row) => !seen.has(keyOf(row)) && seen.add(keyOf(row)) !== undefined), total };
+  const started = rest as { cap: number; pages: number; done: Promise<void> } | null;
+  if (started !== null && (started.cap !== cap || started.pages !== pages)) {
+    // The hint and the decoded page disagree (not seen from a valid answer): nothing started is used.
+    await started.done.catch(() => undefined);
+    throw scanError(opts, `page 1 decoded differs from its total and rows as first read`);
+  }
+  arrived(1, first.rows);
+  if (started === null && pages >= 2) readRest(cap, pages);
+  await (rest as { done: Promise<void> } | null)?.done;
+  await handing;
+  return { rows: all, total };
 }
