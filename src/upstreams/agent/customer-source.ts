@@ -12,7 +12,7 @@ import {
 import type { Clock } from "../reads/clock";
 import type { Planner } from "../reads/planner";
 import type { SharedReads } from "../reads/shared-reads";
-import { decodeListAnswer } from "./decode";
+import { decodeListAnswerInSlices } from "./decode";
 import type { AgentCustomer, AgentCustomerPage, CallOptions, ListCustomersParams } from "./types";
 
 /**
@@ -88,7 +88,7 @@ export function agentListAdapter(client: AgentListPort): ListAdapter<AgentCustom
       );
       return { total: answer.total, rows: answer.rows, text: answer.text };
     },
-    decode: (text) => decodeListAnswer(text),
+    decode: (text) => decodeListAnswerInSlices(text),
     learnsCap: true,
     // The upstream's filter is the meaning of customers(userName:): RuoYi LIKE '%v%', case-insensitive.
     windowFilter: "upstream",

@@ -1,6 +1,6 @@
 import { mapInSlices } from "../../lib/cooperate";
 import { decimalFromJsonText, type Decimal } from "../../lib/decimal";
-import { parseJsonLossless } from "../../lib/json";
+import { parseJsonLossless, parseJsonLosslessInTurns } from "../../lib/json";
 import {
   DecodeError,
   describeJsonType,
@@ -99,4 +99,9 @@ export async function decodeListDataInSlices(data: unknown): Promise<DecodedList
  */
 export function decodeListAnswer(text: string): DecodedListData {
   return decodeListData(readEnvelope(parseJsonLossless(text)).body.data);
+}
+
+/** The same in turns of the event loop, as the client decodes (lib/cooperate.ts). */
+export async function decodeListAnswerInSlices(text: string): Promise<DecodedListData> {
+  return decodeListDataInSlices(readEnvelope(await parseJsonLosslessInTurns(text)).body.data);
 }

@@ -13,7 +13,7 @@ import {
 import type { CacheBudget } from "../reads/page-reuse";
 import type { Planner } from "../reads/planner";
 import type { SharedReads } from "../reads/shared-reads";
-import { decodePageAnswer } from "./decode";
+import { decodePageAnswerInSlices } from "./decode";
 import type {
   BridgeCallOptions,
   BridgeCustomerPage,
@@ -103,8 +103,8 @@ export function bridgePageAdapter(
       // The client keeps only exact customerNo matches: paging advances by the records Bridge sent.
       return { total: answer.total, rows: answer.records, received: answer.receivedCount, text: answer.text };
     },
-    decode: (text, { page, size, filter }) => {
-      const answer = decodePageAnswer(text, { current: page, size, customerNo: filter });
+    decode: async (text, { page, size, filter }) => {
+      const answer = await decodePageAnswerInSlices(text, { current: page, size, customerNo: filter });
       return { total: answer.total, rows: answer.records, received: answer.receivedCount };
     },
     learnsCap: false,

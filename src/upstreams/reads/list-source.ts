@@ -4,14 +4,7 @@ import { mapSettled } from "../concurrency";
 import { isUpstreamError, UpstreamError, type UpstreamName } from "../errors";
 import type { RequestScope } from "../request-scope";
 import { systemClock, type Clock } from "./clock";
-import {
-  fetchRange,
-  scanWhole,
-  type FetchPage,
-  type PageHint,
-  type RangeResult,
-  type ScanPage,
-} from "./page-scan";
+import { fetchRange, scanWhole, type FetchPage, type PageHint, type ScanPage } from "./page-scan";
 import { PageReuse, type CacheBudget } from "./page-reuse";
 import type { BudgetView, Latency, Plan, PlanState, Planner, ReadRequest } from "./planner";
 import { SharedIndex } from "./shared-index";
@@ -65,10 +58,10 @@ export interface ListAdapter<Row, Index> {
   /** One page call. `received`: rows the upstream sent when the adapter dropped some (exact filter). */
   page(params: PageParams, call: CallContext): Promise<AnsweredPage<Row>>;
   /**
-   * The page a successful answer's text holds, decoded exactly as page() decodes it: another replica
-   * made the call and shared its text (shared-reads.ts).
+   * The page a successful answer's text holds, decoded exactly as page() decodes it (in slices that give
+   * the event loop a turn): another replica made the call and shared its text (shared-reads.ts).
    */
-  decode(text: string, params: PageParams): ScanPage<Row>;
+  decode(text: string, params: PageParams): Promise<ScanPage<Row>>;
   /**
    * The page-cap rule: true where the upstream may serve fewer rows than asked on a page that is not the
    * last (a hidden cap the source learns and plans with); false where the documented maximum holds.
@@ -342,7 +335,7 @@ export class ListSource<Row, Index> {
       });
     if (read.own) return read.value;
     const [text = ""] = read.answer.texts;
-    const page = this.adapter.decode(text, params);
+    const page = await this.adapter.decode(text, params);
     this.learn(params, page);
     await this.keepUnchanged(page.rows);
     return { ...page, at: read.answer.at, text, fromReplica: true };
@@ -532,13 +525,6 @@ export class ListSource<Row, Index> {
     });
   }
 
-  /** The index of rows already read (another replica's scan, replayed): built in slices. */
-  private async indexOf(rows: readonly Row[]): Promise<Index> {
-    const builder = this.adapter.indexBuilder();
-    await builder.add(rows);
-    return builder.finish();
-  }
-
   /**
    * The index's scan with every page's text kept, for the other replicas: `at` is when its oldest call
    * started (the probe's, when the scan starts from one).
@@ -546,22 +532,30 @@ export class ListSource<Row, Index> {
   private async sharedScan(
     scope: RequestScope,
     head?: HeldPage<Row>,
-  ): Promise<{ value: { rows: Row[]; at: number }; answer: SharedAnswer }> {
+  ): Promise<{ value: { index: Index; at: number }; answer: SharedAnswer }> {
     const texts: string[] = [];
     let oldest = Infinity;
-    const { rows } = await this.scan(scope, true, head, (pageNum, page) => {
-      texts[pageNum - 1] = page.text ?? "";
-      oldest = Math.min(oldest, page.at);
-    });
+    const builder = this.adapter.indexBuilder();
+    await this.scan(
+      scope,
+      true,
+      head,
+      (pageNum, page) => {
+        texts[pageNum - 1] = page.text ?? "";
+        oldest = Math.min(oldest, page.at);
+      },
+      (rows) => builder.add(rows),
+    );
     const at = Number.isFinite(oldest) ? oldest : this.clock.now();
-    return { value: { rows, at }, answer: { at, texts } };
+    return { value: { index: builder.finish(), at }, answer: { at, texts } };
   }
 
   /**
-   * Another replica's scan read back: its pages decoded in turn (yielding between them, a page of 2,000
-   * records being a long synchronous stretch) and put together exactly as a scan of this process would.
+   * Another replica's scan read back: its pages decoded in turn (each in slices) and put together exactly
+   * as a scan of this process would, into the index as they go.
    */
-  private async replay(texts: readonly string[]): Promise<RangeResult<Row>> {
+  private async replay(texts: readonly string[]): Promise<Index> {
+    const builder = this.adapter.indexBuilder();
     const { upstream, endpoint } = this.adapter;
     const pageOf = async (pageNum: number, size: number): Promise<ScanPage<Row>> => {
       const text = texts[pageNum - 1];
@@ -572,13 +566,17 @@ export class ListSource<Row, Index> {
           endpoint,
         });
       }
-      if (pageNum > 1) await new Promise((resolve) => setImmediate(resolve));
       const params = { page: pageNum, size };
-      const page = this.adapter.decode(text, params);
+      const page = await this.adapter.decode(text, params);
       this.learn(params, page);
       return page;
     };
-    return scanWhole(pageOf, { ...this.scanOptions(this.pageCap), concurrency: 1 });
+    await scanWhole(pageOf, {
+      ...this.scanOptions(this.pageCap),
+      concurrency: 1,
+      onRows: (rows) => builder.add(rows),
+    });
+    return builder.finish();
   }
 
   /**
@@ -604,9 +602,8 @@ export class ListSource<Row, Index> {
     const estimate = this.readMs(1 + Math.ceil((pages - 1) / this.facts.scanConcurrency), rows);
     const options = this.sharedOptions(scope, notBefore, estimate);
     const read = await this.shared.read(this.scanKey(), options, () => this.sharedScan(scope, head));
-    if (read.own) return { data: await this.indexOf(read.value.rows), at: read.value.at };
-    const replayed = await this.replay(read.answer.texts);
-    return { data: await this.indexOf(replayed.rows), at: read.answer.at };
+    if (read.own) return { data: read.value.index, at: read.value.at };
+    return { data: await this.replay(read.answer.texts), at: read.answer.at };
   }
 
   /** The shared index: built by one scan (joined while in flight), or served while fresh. */
