@@ -5,10 +5,11 @@
  * GATEWAY_PLANNING, ...), exactly as a deployment would be; listens on a free port.
  */
 import "reflect-metadata";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { openSync, readSync } from "node:fs";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config";
 import { startGateway } from "../../src/server";
-import type { ChildMessage, ParentMessage } from "./protocol";
+import type { ChildMessage, EventLoopDelay, ParentMessage } from "./protocol";
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -22,6 +23,63 @@ function peakRss(): number {
   return Math.max(sampledPeak, process.resourceUsage().maxRSS * 1024);
 }
 
+/**
+ * The main thread's on-CPU and run-queue wait times so far, ns (/proc/<pid>/task/<pid>/schedstat: time on
+ * a CPU, time runnable waiting for one); null where the file does not exist.
+ */
+function openSchedstat(): (() => [number, number]) | null {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, "r");
+  } catch {
+    return null;
+  }
+  const buffer = Buffer.alloc(128);
+  return () => {
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const [onCpu = "0", waiting = "0"] = buffer.toString("latin1", 0, n).split(" ");
+    return [Number(onCpu), Number(waiting)];
+  };
+}
+
+/**
+ * Whether a long event-loop delay is our synchronous code or the process waiting for a core (the bench's
+ * own process, the simulators and other work share this machine's cores): every turn of a 5 ms timer
+ * reads the main thread's schedstat, and each gap between two turns is split into on-CPU time and time
+ * runnable but not running. ~20 µs a turn.
+ */
+class LoopCpu {
+  private last: { at: number; onCpu: number; waiting: number } | null = null;
+  private maxOnCpuMs = 0;
+  private longestGap = { ms: 0, onCpuMs: 0, waitingMs: 0 };
+
+  constructor(private readonly read: () => [number, number]) {
+    const timer = setInterval(() => this.tick(), 5);
+    timer.unref();
+  }
+
+  private tick(): void {
+    const at = performance.now();
+    const [onCpu, waiting] = this.read();
+    if (this.last !== null) {
+      const ms = at - this.last.at;
+      const onCpuMs = (onCpu - this.last.onCpu) / 1e6;
+      const waitingMs = (waiting - this.last.waiting) / 1e6;
+      this.maxOnCpuMs = Math.max(this.maxOnCpuMs, onCpuMs);
+      if (ms > this.longestGap.ms) this.longestGap = { ms, onCpuMs, waitingMs };
+    }
+    this.last = { at, onCpu, waiting };
+  }
+
+  /** Since the previous report. */
+  report(): NonNullable<EventLoopDelay["cpu"]> {
+    const out = { maxOnCpuMs: this.maxOnCpuMs, longestGap: this.longestGap };
+    this.maxOnCpuMs = 0;
+    this.longestGap = { ms: 0, onCpuMs: 0, waitingMs: 0 };
+    return out;
+  }
+}
+
 async function main(): Promise<void> {
   if (!process.send) throw new Error("gateway-child must be started by the bench (fork with IPC)");
   const config = loadConfig(process.env);
@@ -33,6 +91,8 @@ async function main(): Promise<void> {
   // The longest synchronous stretches: the delay of a 5 ms timer, sampled by libuv, reset per report.
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const schedstat = openSchedstat();
+  const loopCpu = schedstat === null ? null : new LoopCpu(schedstat);
 
   process.on("message", (message: ParentMessage) => {
     if (message.type === "stats") {
@@ -40,7 +100,11 @@ async function main(): Promise<void> {
       send({
         type: "stats",
         peakRssBytes: peakRss(),
-        eventLoop: { p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max) },
+        eventLoop: {
+          p99Ms: ms(loop.percentile(99)),
+          maxMs: ms(loop.max),
+          ...(loopCpu === null ? {} : { cpu: loopCpu.report() }),
+        },
       });
       loop.reset();
     } else if (message.type === "stop") {

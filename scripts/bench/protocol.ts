@@ -10,4 +10,11 @@ export type ChildMessage =
 export interface EventLoopDelay {
   p99Ms: number;
   maxMs: number;
+  /**
+   * The same gaps seen from the kernel (Linux /proc schedstat of the main thread; absent elsewhere):
+   * the most on-CPU time of the main thread between two turns of a 5 ms timer (an upper bound of the
+   * longest synchronous stretch, main-thread GC included), and the longest gap between two turns split
+   * into on-CPU time and time runnable but waiting for a core.
+   */
+  cpu?: { maxOnCpuMs: number; longestGap: { ms: number; onCpuMs: number; waitingMs: number } };
 }

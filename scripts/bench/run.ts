@@ -5,11 +5,13 @@
  * same run against the same simulators.
  */
 import autocannon from "autocannon";
+import type { KeyObject } from "node:crypto";
 import http from "node:http";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config";
 import { startSimulators, upstreamEnv } from "../../src/simulators";
+import { bridgePageText } from "../../src/simulators/bridge";
 import type { Simulators } from "../../src/simulators";
 import { runDecodeBench, type DecodeReport } from "./decode";
 import Redis from "ioredis";
@@ -17,7 +19,8 @@ import { startRedis } from "../support/redis";
 import { GatewayProcess } from "./gateway-process";
 import type { EventLoopDelay } from "./protocol";
 import { errorCodesOf, httpRequest, postGraphQL, type GatewayDebug } from "./http";
-import { canonicalWorkloads, type Calls, type Workload } from "./workloads";
+import { canonicalString, createSigningKey, sign } from "../../src/upstreams/bridge/signing";
+import { canonicalWorkloads, type Calls, type DirectCall, type Workload } from "./workloads";
 
 export interface BenchOptions {
   /** Latency the simulators add to every call, ms. */
@@ -116,6 +119,12 @@ export interface WorkloadResult {
   coldRequests: number;
   /** Fewest sequential round trips of the cold query (workloads.ts). */
   roundTrips: number;
+  /**
+   * Each of those round trips made directly against the simulators from the bench process right before
+   * the workload ran (its calls at once, until the last body's last byte), median of
+   * DIRECT_ROUND_REPEATS, ms; empty when not measured.
+   */
+  measuredRoundsMs: number[];
   /** Records decoded on the cold path. */
   decodedRecords: Calls;
   modes: ModeResult[];
@@ -185,6 +194,9 @@ export interface BenchReport {
 }
 
 const BRIDGE_CAP = 2000;
+/** Times each workload's round trips are made directly before it runs (the median is kept). */
+const DIRECT_ROUND_REPEATS = 3;
+const BRIDGE_PAGE_PATH = "/global/customer.admin.WhiteCustomerAdminApiService.page";
 const REQUEST_TIMEOUT_S = 30;
 const WARM_UP = JSON.stringify({ query: "{ __typename }" });
 
@@ -225,6 +237,8 @@ interface Environment {
   sims: Simulators;
   gatewayEnv: NodeJS.ProcessEnv;
   agent: http.Agent;
+  /** Bridge's signing key, for the bench's direct calls (made once). */
+  bridgeKey?: KeyObject;
 }
 
 function gatewayEnv(sims: Simulators, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -241,6 +255,69 @@ function gatewayEnv(sims: Simulators, extra: Record<string, string>): NodeJS.Pro
     METRICS_PORT: "0",
     ...extra,
   };
+}
+
+/** One upstream call made directly (no gateway), as the gateway would make it; resolves on its last byte. */
+async function directCall(env: Environment, call: DirectCall): Promise<void> {
+  const { agent, bridge } = env.sims;
+  if (call.upstream === "agent") {
+    const query = new URLSearchParams({ pageNum: String(call.pageNum), pageSize: String(call.pageSize) });
+    if (call.userName !== undefined) query.set("userName", call.userName);
+    const answer = await httpRequest(new URL(`${agent.listBaseUrl}/open/customer/list?${query}`), {
+      method: "GET",
+      headers: { token: agent.token },
+      agent: env.agent,
+      timeoutMs: REQUEST_TIMEOUT_S * 1000,
+    });
+    if (answer.status !== 200) throw new Error(`a direct agent list call answered HTTP ${answer.status}`);
+    return;
+  }
+  const body = { current: call.current, size: call.size };
+  const timestamp = String(Date.now());
+  env.bridgeKey ??= createSigningKey(bridge.scheme, bridge.secretKey);
+  const answer = await httpRequest(new URL(`${bridge.baseUrl}${BRIDGE_PAGE_PATH}`), {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      companyId: bridge.companyId,
+      trace: `bench-direct-${timestamp}`,
+      apiKey: bridge.apiKey,
+      recvWindow: "5000",
+      signature: sign(canonicalString(body, timestamp), bridge.scheme, env.bridgeKey),
+      version: "0.0.1",
+      timestamp,
+    },
+    body: JSON.stringify(body),
+    agent: env.agent,
+    timeoutMs: REQUEST_TIMEOUT_S * 1000,
+  });
+  if (answer.status !== 200 || !answer.body.startsWith('{"bizCode":null,"code":"0"')) {
+    throw new Error(`a direct Bridge page call was refused (HTTP ${answer.status})`);
+  }
+}
+
+/**
+ * The workload's cold round trips made directly against the simulators: each round's calls at once, the
+ * round's time until its last answer's last byte; per round, the median of DIRECT_ROUND_REPEATS. What
+ * one round trip costs here — the simulators' own work (a 1.2 MB Bridge page is built and sent by the
+ * bench process's one thread, which answers concurrent calls one after another) and the load on the
+ * machine — rather than the configured latency alone.
+ */
+async function measureRounds(env: Environment, workload: Workload): Promise<number[]> {
+  const times: number[][] = workload.rounds.map(() => []);
+  for (let repeat = 0; repeat < DIRECT_ROUND_REPEATS; repeat++) {
+    for (const [i, round] of workload.rounds.entries()) {
+      const started = performance.now();
+      await Promise.all(round.map((call) => directCall(env, call)));
+      times[i]?.push(performance.now() - started);
+    }
+  }
+  return times.map((t) =>
+    percentile(
+      [...t].sort((a, b) => a - b),
+      50,
+    ),
+  );
 }
 
 async function coldPhase(env: Environment, gateway: GatewayProcess, workload: Workload) {
@@ -474,6 +551,22 @@ async function sharedReadsMemory(url: string): Promise<{ keys: number; bytes: nu
   }
 }
 
+/** The worse of two event-loop reports, figure by figure. */
+function worstOf(a: EventLoopDelay, b: EventLoopDelay): EventLoopDelay {
+  const cpu =
+    a.cpu === undefined || b.cpu === undefined
+      ? (a.cpu ?? b.cpu)
+      : {
+          maxOnCpuMs: Math.max(a.cpu.maxOnCpuMs, b.cpu.maxOnCpuMs),
+          longestGap: a.cpu.longestGap.ms >= b.cpu.longestGap.ms ? a.cpu.longestGap : b.cpu.longestGap,
+        };
+  return {
+    p99Ms: Math.max(a.p99Ms, b.p99Ms),
+    maxMs: Math.max(a.maxMs, b.maxMs),
+    ...(cpu === undefined ? {} : { cpu }),
+  };
+}
+
 /**
  * Memory and event loop over a whole day's mix: one gateway process serves every workload, cold phase then
  * load, one after another, so that every cache and index the workloads build is held at once.
@@ -501,10 +594,7 @@ async function sequencePhase(
       errors += Object.values(cold.errorCodes).reduce((a, b) => a + b, 0) + load.errors;
       requests += workload.cold.length + load.requests;
       const { eventLoop } = await gateway.stats();
-      worst = {
-        p99Ms: Math.max(worst.p99Ms, eventLoop.p99Ms),
-        maxMs: Math.max(worst.maxMs, eventLoop.maxMs),
-      };
+      worst = worstOf(worst, eventLoop);
     }
     const { peakRssBytes } = await gateway.stats();
     return { mode, workloads: workloads.map((w) => w.id), peakRssBytes, eventLoop: worst, errors, requests };
@@ -526,6 +616,10 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     dataset: { agentCustomers: options.agentCustomers, bridgeProfiles: options.bridgeProfiles },
     latencyMs: options.latencyMs,
   });
+  // Every record's text written once now, as a real Bridge has its data ready: the simulator keeps them,
+  // and the first workload reading Bridge pages (the profile page) paid ~35-50 ms of this process's CPU
+  // a page for writing them, on the cores the gateway runs on.
+  bridgePageText(sims.bridge.records, { current: 1, size: sims.bridge.records.length, total: 0, tm: 0 });
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(256, options.burst) });
   const env: Environment = { sims, gatewayEnv: gatewayEnv(sims, options.gatewayEnv ?? {}), agent };
   const config = loadConfig(env.gatewayEnv);
@@ -548,6 +642,9 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   try {
     for (const workload of workloads) {
       const modes: ModeResult[] = [];
+      // Before the workload's own calls: the simulators' logs and rate window are reset below.
+      const measuredRoundsMs = await measureRounds(env, workload);
+      log(`${workload.id}: direct round trips ${measuredRoundsMs.map((ms) => ms.toFixed(1)).join(" + ")} ms`);
       for (const mode of options.modes ?? (["planning", "baseline"] as const)) {
         log(`${workload.id} / ${mode}: starting a fresh gateway`);
         // Each workload is its own scenario: the simulator's per-minute window starts empty, as it would
@@ -602,6 +699,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         ...(workload.perKeyCalls === undefined ? {} : { perKeyCalls: workload.perKeyCalls }),
         coldRequests: workload.cold.length,
         roundTrips: workload.roundTrips,
+        measuredRoundsMs,
         decodedRecords: workload.decodedRecords,
         modes,
       });

@@ -10,6 +10,11 @@ export interface Calls {
   bridge: number;
 }
 
+/** One upstream call as the gateway makes it on a cold path, for the bench to make directly. */
+export type DirectCall =
+  | { upstream: "agent"; pageNum: number; pageSize: number; userName?: string }
+  | { upstream: "bridge"; current: number; size: number };
+
 /** What the optimum depends on: dataset, page caps, freshness bounds. */
 export interface WorkloadContext {
   customers: readonly SimAgentCustomer[];
@@ -48,6 +53,13 @@ export interface Workload {
    * count once): the cold-time target is 1.5 × (roundTrips × per-call latency + decode time).
    */
   roundTrips: number;
+  /**
+   * The calls of those round trips, each round's calls at once (rounds.length === roundTrips): the bench
+   * makes them directly against the simulators to measure what a round trip costs there, since a
+   * 1.2 MB Bridge page, or nine list pages answered by one simulator thread, take longer than the
+   * configured latency.
+   */
+  rounds: DirectCall[][];
   /** Records decoded on the cold path (one thread: decoding adds up even when calls overlap). */
   decodedRecords: Calls;
   /** Fewest upstream calls a load phase ending `elapsedMs` after the cold phase began can cost in total. */
@@ -77,6 +89,23 @@ function scanTrips(rows: number, cap: number): number {
   return rows <= cap ? 1 : 2;
 }
 
+/**
+ * The round trips of a whole-list read, as scanTrips counts them: page 1 at the largest size asked, then
+ * every other page at once on the list's real cap.
+ */
+function scanRounds(
+  rows: number,
+  maxAsk: number,
+  cap: number,
+  call: (page: number, size: number) => DirectCall,
+) {
+  const first = [call(1, maxAsk)];
+  if (rows <= cap) return [first];
+  const rest: DirectCall[] = [];
+  for (let page = 2; page <= Math.ceil(rows / cap); page++) rest.push(call(page, cap));
+  return [first, rest];
+}
+
 /** A deterministic spread of indexes in [0, n). */
 function spread(count: number, n: number, salt: number): number[] {
   const out: number[] = [];
@@ -95,6 +124,18 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
   const bridgeScan = Math.max(1, Math.ceil(ctx.records.length / ctx.bridgeCap));
   const agentTrips = scanTrips(n, ctx.agentCap);
   const bridgeTrips = scanTrips(ctx.records.length, ctx.bridgeCap);
+  const agentPage = (pageNum: number, pageSize: number): DirectCall => ({
+    upstream: "agent",
+    pageNum,
+    pageSize,
+  });
+  const bridgePage = (current: number, size: number): DirectCall => ({ upstream: "bridge", current, size });
+  // The agent list is asked for its assumed maximum (2000) until its hidden cap shows.
+  const agentRounds = scanRounds(n, Math.max(ctx.agentCap, 2000), ctx.agentCap, agentPage);
+  const bridgeRounds = scanRounds(ctx.records.length, ctx.bridgeCap, ctx.bridgeCap, bridgePage);
+  /** Two reads started together: their round trips side by side. */
+  const beside = (a: DirectCall[][], b: DirectCall[][]) =>
+    Array.from({ length: Math.max(a.length, b.length) }, (_, i) => [...(a[i] ?? []), ...(b[i] ?? [])]);
   const ta = ctx.trafficMaxAgeMs;
   const tp = ctx.profileMaxAgeMs;
 
@@ -142,6 +183,7 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       fixed: true,
       optimum: { agent: 1, bridge: 0 },
       roundTrips: 1,
+      rounds: [[agentPage(1, 50)]],
       decodedRecords: { agent: 50, bridge: 0 },
       floor: (ms) => ({ agent: refreshes(ms, ta), bridge: 0 }),
       note:
@@ -157,6 +199,7 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       fixed: true,
       optimum: { agent: 1, bridge: bridgeScan },
       roundTrips: Math.max(1, bridgeTrips),
+      rounds: beside([[agentPage(1, 50)]], bridgeRounds),
       decodedRecords: { agent: 50, bridge: ctx.records.length },
       floor: (ms) => ({ agent: refreshes(ms, ta), bridge: bridgeScan * refreshes(ms, tp) }),
       note:
@@ -175,6 +218,9 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       optimum: { agent: nameCost, bridge: 0 },
       perKeyCalls: { agent: names.length, bridge: 0 },
       roundTrips: 1,
+      rounds: [
+        names.map((userName): DirectCall => ({ upstream: "agent", pageNum: 1, pageSize: 50, userName })),
+      ],
       decodedRecords: { agent: names.length, bridge: 0 },
       floor: (ms) => ({ agent: nameCost * refreshes(ms, ta), bridge: 0 }),
       note:
@@ -190,6 +236,7 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       fixed: true,
       optimum: { agent: agentScan, bridge: 1 },
       roundTrips: Math.max(1, agentTrips),
+      rounds: beside([[bridgePage(1, 50)]], agentRounds),
       decodedRecords: { agent: n, bridge: 50 },
       floor: (ms) => ({ agent: agentScan * refreshes(ms, ta), bridge: refreshes(ms, tp) }),
       note:
@@ -208,6 +255,7 @@ export function canonicalWorkloads(ctx: WorkloadContext): Workload[] {
       connections: ctx.burst,
       optimum: { agent: agentScan, bridge: 0 },
       roundTrips: agentTrips,
+      rounds: agentRounds,
       decodedRecords: { agent: n, bridge: 0 },
       floor: (ms) => ({ agent: agentScan * refreshes(ms, ta), bridge: 0 }),
       note:
