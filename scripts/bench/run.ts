@@ -11,7 +11,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config";
 import { startSimulators, upstreamEnv } from "../../src/simulators";
-import { bridgePageText } from "../../src/simulators/bridge";
+import { bridgePageBytes } from "../../src/simulators/bridge";
 import type { Simulators } from "../../src/simulators";
 import { runDecodeBench, type DecodeReport } from "./decode";
 import Redis from "ioredis";
@@ -619,7 +619,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   // Every record's text written once now, as a real Bridge has its data ready: the simulator keeps them,
   // and the first workload reading Bridge pages (the profile page) paid ~35-50 ms of this process's CPU
   // a page for writing them, on the cores the gateway runs on.
-  bridgePageText(sims.bridge.records, { current: 1, size: sims.bridge.records.length, total: 0, tm: 0 });
+  bridgePageBytes(sims.bridge.records, { current: 1, size: sims.bridge.records.length, total: 0, tm: 0 });
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(256, options.burst) });
   const env: Environment = { sims, gatewayEnv: gatewayEnv(sims, options.gatewayEnv ?? {}), agent };
   const config = loadConfig(env.gatewayEnv);

@@ -83,12 +83,13 @@ export class Exchange {
     log.arrive(call.endpoint);
   }
 
-  send(status: number, body: string, code?: string, headers: Record<string, string> = {}): void {
+  /** `body`: text, or its UTF-8 bytes already encoded (a Bridge page put together from kept records). */
+  send(status: number, body: string | Buffer, code?: string, headers: Record<string, string> = {}): void {
     if (this.instead === "reset") return this.reset();
     if (this.instead === "hang") return this.hang();
     this.record(status, code);
     // Encoded once: a full Bridge page is over a megabyte, and measuring its length is a second pass.
-    const bytes = Buffer.from(body, "utf8");
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
     this.res.writeHead(status, {
       "content-type": "application/json;charset=UTF-8",
       "content-length": bytes.length,

@@ -2,7 +2,7 @@ import { formatDecimal } from "../../src/lib/decimal";
 import { parseJsonLossless } from "../../src/lib/json";
 import { generateDataset } from "../../src/simulators";
 import { agentListText } from "../../src/simulators/agent";
-import { bridgePageText } from "../../src/simulators/bridge";
+import { bridgePageBytes, bridgePageText } from "../../src/simulators/bridge";
 import {
   decodeCustomerRow,
   decodeListData,
@@ -137,5 +137,22 @@ describe("decoding in slices (what the clients use)", () => {
       '{"total":1,"rows":[{"trafficCount":null,"residualFlow":0,"customerId":1,"userName":"x"}]}',
     );
     await expect(decodeListDataInSlices(badRows)).rejects.toThrow(DecodeError);
+  });
+});
+
+describe("the Bridge simulator's page bytes", () => {
+  it("are the page text in UTF-8, also after a record is edited in place", () => {
+    const dataset = generateDataset({ agentCustomers: 300, bridgeProfiles: 300 });
+    const page = { current: 1, size: 300, total: 300, tm: 7, trace: "t-1" };
+    const records = dataset.bridgeRecords;
+    expect(bridgePageBytes(records, page).equals(Buffer.from(bridgePageText(records, page), "utf8"))).toBe(
+      true,
+    );
+    const record = records[5] as Record<string, string>;
+    record.name = JSON.stringify("Zoë Ünal");
+    const edited = bridgePageBytes(records, page);
+    expect(edited.equals(Buffer.from(bridgePageText(records, page), "utf8"))).toBe(true);
+    expect(edited.toString("utf8")).toContain('"name":"Zoë Ünal"');
+    expect(bridgePageBytes([], page).toString("utf8")).toBe(bridgePageText([], page));
   });
 });
