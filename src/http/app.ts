@@ -239,15 +239,14 @@ function clientOf(res: ServerResponse): ClientLink {
  * (lib/cooperate.ts): a burst read in one poll (200 connections' requests at once) is handled over
  * several turns, with timers and upstream answers in between, instead of as one stretch of ~0.4 ms a
  * request. A request only waits when the turn it arrived in is already spent; its wait counts in its
- * duration (observed first). While work of admitted requests waits too (an upstream page's decode), the
- * two take turns one for one.
+ * duration (observed first).
  */
 const inTurn: Hook = (_request, _reply, done) => {
   if (!mustYield()) {
     done();
     return;
   }
-  takeTurn("request").then(() => done(), done);
+  takeTurn().then(() => done(), done);
 };
 
 /** Every HTTP method: the ones GraphQL does not use are answered 405 (with Allow), not 404. */

@@ -37,56 +37,28 @@ export function mustYield(): boolean {
 }
 
 /**
- * What waits for a turn: `work` is what requests already admitted wait for (an upstream answer's decode,
- * an index build); `request` is a new request's start (src/http/app.ts). Each kind waits first come first
- * served, and a task let through that wants more waits again at the back of its kind, so that tasks
- * slicing at once take turns (none runs all its slices before the others start).
+ * Work waiting for a turn, first come first served. A task let through that wants more after its
+ * slice waits again at the back, so that tasks slicing at once take turns (none runs all its slices
+ * before the others start).
  */
-export type TurnKind = "work" | "request";
-
-const waiting: Record<TurnKind, (() => void)[]> = { work: [], request: [] };
-/** The kind let through last: while both kinds wait, they alternate. */
-let lastLetThrough: TurnKind = "work";
+const waiting: (() => void)[] = [];
 
 /**
- * The next waiter. While both kinds wait they take turns one for one, so that a burst of new requests
- * read in one poll (200 of them, ~0.4 ms each) no longer holds back the scan their answers wait for
- * (a page's decode waited behind every request parsed before it), and new requests still start
- * while a long decode runs.
- */
-function nextWaiter(): (() => void) | undefined {
-  const kind: TurnKind =
-    waiting.work.length === 0
-      ? "request"
-      : waiting.request.length === 0
-        ? "work"
-        : lastLetThrough === "work"
-          ? "request"
-          : "work";
-  lastLetThrough = kind;
-  return waiting[kind].shift();
-}
-
-function waiters(): number {
-  return waiting.work.length + waiting.request.length;
-}
-
-/**
- * One immediate per waiting task: each lets the next waiting task through when the turn has budget
+ * One immediate per waiting task: each lets the first waiting task through when the turn has budget
  * left, else tries again in the next check phase. One at a time, so that the slice of the task let
  * through (its microtasks, run between two immediates) counts before the next is let through.
  */
 function letNextThrough(): void {
-  if (waiters() === 0) return;
+  if (waiting.length === 0) return;
   if (mustYield()) setImmediate(letNextThrough);
-  else (nextWaiter() as () => void)();
+  else (waiting.shift() as () => void)();
 }
 
 /** Resolves in a turn with budget left: at once when there is one and nothing waits before. */
-export function takeTurn(kind: TurnKind = "work"): Promise<void> {
-  if (waiters() === 0 && !mustYield()) return Promise.resolve();
+export function takeTurn(): Promise<void> {
+  if (waiting.length === 0 && !mustYield()) return Promise.resolve();
   return new Promise((resolve) => {
-    waiting[kind].push(resolve);
+    waiting.push(resolve);
     setImmediate(letNextThrough);
   });
 }
