@@ -67,6 +67,7 @@ function indexBuilder(): IndexBuilder<AgentCustomer, AgentCustomerIndex> {
   return {
     add: (page) =>
       forEachInSlices(page, (row) => {
+        if (byId.has(row.customerId)) return;
         rows.push(row);
         byId.set(row.customerId, row);
         const lower = row.userName.toLowerCase();

@@ -73,6 +73,7 @@ function indexBuilder(linkField: string): IndexBuilder<BridgeCustomerRecord, Bri
   return {
     add: (rows) =>
       forEachInSlices(rows, (record) => {
+        if (byId.has(record.id)) return;
         records.push(record);
         byId.set(record.id, record);
         if (record.customerNo !== null && !byCustomerNo.has(record.customerNo))

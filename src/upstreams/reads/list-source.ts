@@ -36,11 +36,14 @@ export interface CallContext {
 }
 
 /**
- * An index built from a scan's rows as they come, page by page in upstream order (each once), while the
- * later pages are still being read; `finish` gives the index of every row added.
+ * An index built from a scan's rows as they come, page by page in upstream order, while the later pages
+ * are still being read; `finish` gives the index of every row added.
  */
 export interface IndexBuilder<Row, Index> {
-  /** In slices that give the event loop a turn (lib/cooperate.ts). */
+  /**
+   * In slices that give the event loop a turn (lib/cooperate.ts). A row whose key (keyOf) was added
+   * before is dropped: the first one in upstream order stays, as a scan keeps it.
+   */
   add(rows: readonly Row[]): Promise<void>;
   finish(): Index;
 }
@@ -519,9 +522,10 @@ export class ListSource<Row, Index> {
     if (first !== undefined) seen?.(1, first);
     return scanWhole(fetchPage, {
       ...this.scanOptions(this.pageCap),
+      // An index builder drops repeated rows itself (its map by key is the set of keys seen).
+      ...(onRows === undefined ? {} : { keyOf: undefined, onRows }),
       concurrency: this.facts.scanConcurrency,
       first,
-      onRows,
     });
   }
 
@@ -573,6 +577,7 @@ export class ListSource<Row, Index> {
     };
     await scanWhole(pageOf, {
       ...this.scanOptions(this.pageCap),
+      keyOf: undefined,
       concurrency: 1,
       onRows: (rows) => builder.add(rows),
     });

@@ -227,7 +227,8 @@ function scanLayout(total: number, received: number, maxPageSize: number): { cap
  * its body), not after its rows are decoded: a 2,000-record Bridge page takes tens of ms to decode on
  * a busy machine, one round trip's worth. `onRows` gets each page's rows (repeats dropped) in upstream
  * order as soon as the pages before it were handed over, so that what is built from them (an index)
- * is built while later pages are still on the wire, not all after the last one.
+ * is built while later pages are still on the wire, not all after the last one; the rows then go there
+ * only (the result's `rows` is empty), and without `keyOf` the consumer drops repeats itself.
  */
 export async function scanWhole<T>(
   fetchPage: FetchPage<T>,
@@ -256,8 +257,8 @@ export async function scanWhole<T>(
         fresh.push(row);
       });
     }
-    for (const row of fresh) all.push(row);
-    await opts.onRows?.(fresh);
+    if (opts.onRows === undefined) for (const row of fresh) all.push(row);
+    else await opts.onRows(fresh);
   };
   const arrived = (pageNum: number, rows: T[]): void => {
     answered.set(pageNum, rows);
