@@ -1,0 +1,62 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Pool } from "undici";
+import { DEFAULT_TIMEOUTS, sendHttp } from "../../src/upstreams/http";
+
+/**
+ * sendHttp reads the body itself (chunks, then one decode in a turn of the event loop with budget left)
+ * instead of undici's text(): the text must be what text() gave — UTF-8 across chunk boundaries, a
+ * leading byte-order mark dropped, an empty body empty.
+ */
+describe("sendHttp's body text", () => {
+  let server: Server;
+  let origin: string;
+  const bodies: Record<string, Buffer[]> = {
+    // "é" split across two writes: its two bytes arrive in different chunks.
+    "/split": [Buffer.from('{"name":"Ren'), Buffer.from([0xc3]), Buffer.from([0xa9, 0x22, 0x7d])],
+    "/bom": [Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"ok":true}')],
+    "/empty": [],
+    "/big": [Buffer.from(`[${Array.from({ length: 50_000 }, (_, i) => `"ü${i}"`).join(",")}]`)],
+  };
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const parts = bodies[req.url ?? ""] ?? [];
+      res.writeHead(200, { "content-type": "application/json" });
+      let i = 0;
+      const next = () => {
+        if (i === parts.length) return res.end();
+        res.write(parts[i++], () => setImmediate(next));
+      };
+      next();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("is the UTF-8 text of the whole body, whatever its chunks", async () => {
+    const pool = new Pool(origin);
+    const get = (path: string) =>
+      sendHttp(
+        pool,
+        { origin, path, method: "GET", headers: {} },
+        {
+          upstream: "agent",
+          endpoint: "customer.list",
+          deadline: Date.now() + 10_000,
+          timeouts: DEFAULT_TIMEOUTS,
+          mutation: false,
+        },
+      );
+    try {
+      expect((await get("/split")).text).toBe('{"name":"René"}');
+      expect((await get("/bom")).text).toBe('{"ok":true}');
+      expect((await get("/empty")).text).toBe("");
+      const big = await get("/big");
+      expect(big.text).toBe(Buffer.concat(bodies["/big"] as Buffer[]).toString("utf8"));
+      expect((JSON.parse(big.text) as string[])[49_999]).toBe("ü49999");
+    } finally {
+      await pool.close();
+    }
+  });
+});
