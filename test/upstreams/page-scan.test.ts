@@ -192,6 +192,26 @@ describe("scanWhole", () => {
     await expect(scan).rejects.toThrow(/page 1 decoded differs/);
   });
 
+  it("asks no further page once page 1 fails after its hint started the others", async () => {
+    const calls: number[] = [];
+    let failFirst: (error: Error) => void = () => undefined;
+    const fetchPage: FetchPage<number> = async (pageNum, _size, hint) => {
+      calls.push(pageNum);
+      if (pageNum === 1) {
+        hint?.({ total: 20, received: 2 });
+        return new Promise((_resolve, reject) => (failFirst = reject));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      return { rows: [(pageNum - 1) * 2, (pageNum - 1) * 2 + 1], total: 20 };
+    };
+    // 10 pages, 2 at a time: pages 2 and 3 start with the hint; page 1 then fails.
+    const scan = scanWhole(fetchPage, { ...opts(2), concurrency: 2 });
+    failFirst(new Error("page 1 is not a valid answer"));
+    await expect(scan).rejects.toThrow("page 1 is not a valid answer");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([...calls].sort((a, b) => a - b)).toEqual([1, 2, 3]);
+  });
+
   it("hands each page's new rows over in upstream order, whatever order the pages arrive in", async () => {
     const order = [3, 2, 4];
     const waiting = new Map<number, () => void>();

@@ -273,12 +273,18 @@ export async function scanWhole<T>(
   };
 
   let rest: { cap: number; pages: number; done: Promise<void> } | null = null;
+  // Once a page has failed (page 1 included, after its hint started the rest), no further page is asked.
+  let failed = false;
   const readRest = (cap: number, pages: number): void => {
     let next = 2;
     const worker = async (): Promise<void> => {
-      while (next <= pages) {
+      while (next <= pages && !failed) {
         const pageNum = next++;
-        arrived(pageNum, (await fetchPage(pageNum, cap)).rows);
+        const page = await fetchPage(pageNum, cap).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
+        arrived(pageNum, page.rows);
       }
     };
     const done = Promise.all(Array.from({ length: Math.min(opts.concurrency, pages - 1) }, worker)).then(
@@ -293,7 +299,12 @@ export async function scanWhole<T>(
     if (cap > 0 && pages >= 2 && pages <= maxCalls) readRest(cap, pages);
   };
 
-  const first = opts.first ?? (await fetchPage(1, opts.maxPageSize, hint));
+  const first =
+    opts.first ??
+    (await fetchPage(1, opts.maxPageSize, hint).catch((error: unknown) => {
+      failed = true;
+      throw error;
+    }));
   const total = first.total;
   const { cap, pages } = scanLayout(total, first.rows.length, opts.maxPageSize);
   if (cap === 0) {
@@ -304,6 +315,7 @@ export async function scanWhole<T>(
   const started = rest as { cap: number; pages: number; done: Promise<void> } | null;
   if (started !== null && (started.cap !== cap || started.pages !== pages)) {
     // The hint and the decoded page disagree (not seen from a valid answer): nothing started is used.
+    failed = true;
     await started.done.catch(() => undefined);
     throw scanError(opts, `page 1 decoded differs from its total and rows as first read`);
   }
