@@ -366,6 +366,23 @@ async function bodyText(body: Dispatcher.ResponseData["body"]): Promise<string> 
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/**
+ * What a client hands `parseJsonLosslessInTurns` to look at the native parse of a 2xx answer first: the
+ * page's hint (total, row count), taken by `extract` and passed to `onHint`, so that a scan can ask for its
+ * next pages before this one is decoded. Nothing for an error status or a caller that wants no hint.
+ */
+export function hintPeek<H>(
+  onHint: ((hint: H) => void) | undefined,
+  status: number,
+  extract: (plain: unknown) => H | undefined,
+): ((plain: unknown) => void) | undefined {
+  if (onHint === undefined || status < 200 || status >= 300) return undefined;
+  return (plain) => {
+    const hint = extract(plain);
+    if (hint !== undefined) onHint(hint);
+  };
+}
+
 /** First value of a response header, if any. */
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];

@@ -8,6 +8,7 @@ import {
   DEFAULT_TIMEOUTS,
   DecodeError,
   headerValue,
+  hintPeek,
   int64Text,
   OriginPools,
   parseBaseUrl,
@@ -103,14 +104,7 @@ export class AgentClient {
             call.httpStatus = res.status;
             // A list page is up to ~2,000 rows to parse and decode: in turns of the loop with budget left.
             await takeTurn();
-            const onHint = opts.onHint;
-            const peek =
-              onHint === undefined || res.status < 200 || res.status >= 300
-                ? undefined
-                : (plain: unknown) => {
-                    const hint = listHint(plain);
-                    if (hint !== undefined) onHint(hint);
-                  };
+            const peek = hintPeek(opts.onHint, res.status, listHint);
             const parsed = await parseJsonLosslessInTurns(res.text, peek).then(
               (value) => ({ value }),
               (): typeof NOT_JSON => NOT_JSON,

@@ -8,6 +8,7 @@ import {
   DEFAULT_TIMEOUTS,
   DecodeError,
   headerValue,
+  hintPeek,
   OriginPools,
   parseBaseUrl,
   parseRetryAfter,
@@ -173,14 +174,7 @@ export class BridgeClient {
             call.httpStatus = res.status;
             // A page is up to 2,000 records, ~1.3 MB, to parse and decode: in turns of the loop with budget left.
             await takeTurn();
-            const onHint = opts.onHint;
-            const peek =
-              onHint === undefined || res.status < 200 || res.status >= 300
-                ? undefined
-                : (plain: unknown) => {
-                    const hint = pageHint(plain);
-                    if (hint !== undefined) onHint(hint);
-                  };
+            const peek = hintPeek(opts.onHint, res.status, pageHint);
             const parsed = await parseJsonLosslessInTurns(res.text, peek).catch(() => NOT_JSON);
             const env = this.judge(PAGE_ENDPOINT, res, parsed);
             const data = await decodePageDataInSlices(env.data).catch((err: unknown) => {
