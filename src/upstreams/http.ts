@@ -257,7 +257,7 @@ function errorCode(err: unknown): string | undefined {
 }
 
 function networkError(
-  ctx: HttpCallContext,
+  ctx: Pick<HttpCallContext, "upstream" | "endpoint" | "mutation">,
   kind: UpstreamErrorKind,
   what: string,
   maybeSent: boolean,
@@ -341,13 +341,33 @@ export async function sendHttp(
       bodyTimeout: Math.min(ctx.timeouts.bodyMs, remaining),
     });
     body = res.body;
-    const text = await bodyText(res.body);
+    const text = await bodyText(res.body, ctx);
     return { status: res.statusCode, headers: res.headers, text };
   } catch (err) {
     if (body && !body.destroyed) body.destroy();
+    if (err instanceof UpstreamError) throw err;
     throw classifyFailure(err, ctx, deadlineController.signal.aborted, ctx.signal?.aborted ?? false);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A read's answer that waited for its turn (lib/cooperate.ts) past the call's deadline, or until every
+ * request that wanted it had gone, is dropped before any decoding: under a CPU backlog the turns are
+ * taken first come, first served, and decoding answers nobody can use any more kept the requests behind
+ * them waiting far past their own deadlines (the naive baseline's 200 per-key scans left requests
+ * unanswered after 30 s against a 10 s deadline). The gateway's own failure, not the upstream's
+ * (`gatewaySide`: circuits stay closed). A mutation's answer is always read: it says what happened.
+ */
+export function abandonIfTooLate(
+  ctx: Pick<HttpCallContext, "upstream" | "endpoint" | "deadline" | "signal" | "mutation">,
+): void {
+  if (ctx.mutation) return;
+  if (ctx.signal?.aborted)
+    throw networkError(ctx, "timeout", "call cancelled by the caller", false, true, true);
+  if (Date.now() >= ctx.deadline) {
+    throw networkError(ctx, "timeout", "deadline passed while the answer waited to be decoded", false, true);
   }
 }
 
@@ -357,11 +377,12 @@ export async function sendHttp(
  * (5-15 ms here) in the I/O callback that ended it, so pages answered together were decoded back to back
  * in one poll phase, and each before the turn budget started counting.
  */
-async function bodyText(body: Dispatcher.ResponseData["body"]): Promise<string> {
+async function bodyText(body: Dispatcher.ResponseData["body"], ctx: HttpCallContext): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   if (chunks.length === 0) return "";
   await takeTurn();
+  abandonIfTooLate(ctx);
   const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -1,6 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Pool } from "undici";
+import { mustYield, takeTurn, TURN_BUDGET_MS } from "../../src/lib/cooperate";
+import { isUpstreamError } from "../../src/upstreams/errors";
 import { DEFAULT_TIMEOUTS, sendHttp } from "../../src/upstreams/http";
 
 /**
@@ -55,6 +57,64 @@ describe("sendHttp's body text", () => {
       const big = await get("/big");
       expect(big.text).toBe(Buffer.concat(bodies["/big"] as Buffer[]).toString("utf8"));
       expect((JSON.parse(big.text) as string[])[49_999]).toBe("ü49999");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  function busyFor(ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      /* busy */
+    }
+  }
+
+  /**
+   * A CPU backlog: this turn's budget spent, then `tasks` pieces of synchronous work of `msEach` ms, each
+   * waiting for a turn of its own (lib/cooperate.ts lets one through per turn of the loop, I/O between).
+   */
+  function backlog(tasks: number, msEach: number): Promise<void[]> {
+    mustYield();
+    busyFor(TURN_BUDGET_MS + 1);
+    return Promise.all(
+      Array.from({ length: tasks }, async () => {
+        await takeTurn();
+        busyFor(msEach);
+      }),
+    );
+  }
+
+  it("drops an answer that waited for its turn past the call's deadline, as the gateway's own failure", async () => {
+    const pool = new Pool(origin);
+    const get = (deadlineMs: number, mutation: boolean) =>
+      sendHttp(
+        pool,
+        { origin, path: "/bom", method: "GET", headers: {} },
+        {
+          upstream: "agent",
+          endpoint: "customer.list",
+          deadline: Date.now() + deadlineMs,
+          timeouts: DEFAULT_TIMEOUTS,
+          mutation,
+        },
+      );
+    try {
+      // The calls go out first; then ~400 ms of work queued first come, first served: their answers
+      // arrive between two pieces of it, and their decodes wait behind the rest.
+      const read = get(100, false).then(
+        () => "answered",
+        (error: unknown) => error,
+      );
+      const mutation = get(100, true).then((res) => res.text);
+      const patient = get(20_000, false).then((res) => res.text);
+      await backlog(80, 5);
+      const error = await read;
+      expect(isUpstreamError(error)).toBe(true);
+      expect(error).toMatchObject({ kind: "timeout", gatewaySide: true, cancelled: false });
+      // A mutation's answer says what happened upstream: it is always read.
+      expect(await mutation).toBe('{"ok":true}');
+      // Waiting for a turn within the deadline is not a failure.
+      expect(await patient).toBe('{"ok":true}');
     } finally {
       await pool.close();
     }

@@ -7,6 +7,7 @@ import {
   DEFAULT_POOL,
   DEFAULT_TIMEOUTS,
   DecodeError,
+  abandonIfTooLate,
   headerValue,
   hintPeek,
   int64Text,
@@ -104,6 +105,13 @@ export class AgentClient {
             call.httpStatus = res.status;
             // A list page is up to ~2,000 rows to parse and decode: in turns of the loop with budget left.
             await takeTurn();
+            abandonIfTooLate({
+              upstream: "agent",
+              endpoint: "customer.list",
+              deadline,
+              signal: opts.signal,
+              mutation: false,
+            });
             const peek = hintPeek(opts.onHint, res.status, listHint);
             const parsed = await parseJsonLosslessInTurns(res.text, peek).then(
               (value) => ({ value }),

@@ -7,6 +7,7 @@ import {
   DEFAULT_POOL,
   DEFAULT_TIMEOUTS,
   DecodeError,
+  abandonIfTooLate,
   headerValue,
   hintPeek,
   OriginPools,
@@ -174,6 +175,13 @@ export class BridgeClient {
             call.httpStatus = res.status;
             // A page is up to 2,000 records, ~1.3 MB, to parse and decode: in turns of the loop with budget left.
             await takeTurn();
+            abandonIfTooLate({
+              upstream: "bridge",
+              endpoint: PAGE_ENDPOINT,
+              deadline,
+              signal: opts.signal,
+              mutation: false,
+            });
             const peek = hintPeek(opts.onHint, res.status, pageHint);
             const parsed = await parseJsonLosslessInTurns(res.text, peek).catch(() => NOT_JSON);
             const env = this.judge(PAGE_ENDPOINT, res, parsed);
