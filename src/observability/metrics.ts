@@ -46,6 +46,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Labelled children, per label pair (recordRequest). */
+  private readonly requestCounts = new Map<string, ReturnType<GatewayMetrics["requests"]["labels"]>>();
+  private readonly requestDurations = new Map<
+    string,
+    ReturnType<GatewayMetrics["requestDuration"]["labels"]>
+  >();
+
   /**
    * Counts and times one GraphQL request. The labelled children are kept per label pair (operation
    * types and outcome codes are a small closed set): prom-client would otherwise hash the labels
@@ -66,12 +73,6 @@ export class GatewayMetrics {
     }
     duration.observe(seconds);
   }
-
-  private readonly requestCounts = new Map<string, ReturnType<GatewayMetrics["requests"]["labels"]>>();
-  private readonly requestDurations = new Map<
-    string,
-    ReturnType<GatewayMetrics["requestDuration"]["labels"]>
-  >();
 
   /** The gauges, read at each scrape from the running gateway's own state. */
   watch(sources: GaugeSources): void {

@@ -352,6 +352,8 @@ export async function sendHttp(
   }
 }
 
+type AnswerContext = Pick<HttpCallContext, "upstream" | "endpoint" | "deadline" | "signal" | "mutation">;
+
 /**
  * A read's answer that waited for its turn (lib/cooperate.ts) past the call's deadline, or until every
  * request that wanted it had gone, is dropped before any decoding: under a CPU backlog the turns are
@@ -360,15 +362,22 @@ export async function sendHttp(
  * unanswered after 30 s against a 10 s deadline). The gateway's own failure, not the upstream's
  * (`gatewaySide`: circuits stay closed). A mutation's answer is always read: it says what happened.
  */
-export function abandonIfTooLate(
-  ctx: Pick<HttpCallContext, "upstream" | "endpoint" | "deadline" | "signal" | "mutation">,
-): void {
+function abandonIfTooLate(ctx: AnswerContext): void {
   if (ctx.mutation) return;
   if (ctx.signal?.aborted)
     throw networkError(ctx, "timeout", "call cancelled by the caller", false, true, true);
   if (Date.now() >= ctx.deadline) {
     throw networkError(ctx, "timeout", "deadline passed while the answer waited to be decoded", false, true);
   }
+}
+
+/**
+ * A turn of the event loop with budget left to decode a read's answer in (lib/cooperate.ts), the
+ * answer dropped then if it came too late (abandonIfTooLate): every decoding step of an answer waits so.
+ */
+export async function turnToDecode(ctx: AnswerContext): Promise<void> {
+  await takeTurn();
+  abandonIfTooLate(ctx);
 }
 
 /**
@@ -381,8 +390,7 @@ async function bodyText(body: Dispatcher.ResponseData["body"], ctx: HttpCallCont
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   if (chunks.length === 0) return "";
-  await takeTurn();
-  abandonIfTooLate(ctx);
+  await turnToDecode(ctx);
   const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

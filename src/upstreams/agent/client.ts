@@ -1,5 +1,4 @@
 import type { Dispatcher } from "undici";
-import { takeTurn } from "../../lib/cooperate";
 import { canonicalInteger } from "../../lib/ids";
 import { parseJsonLossless, parseJsonLosslessInTurns } from "../../lib/json";
 import { UpstreamError, type UpstreamErrorKind } from "../errors";
@@ -7,7 +6,6 @@ import {
   DEFAULT_POOL,
   DEFAULT_TIMEOUTS,
   DecodeError,
-  abandonIfTooLate,
   headerValue,
   hintPeek,
   int64Text,
@@ -15,6 +13,7 @@ import {
   parseBaseUrl,
   parseRetryAfter,
   sendHttp,
+  turnToDecode,
   type BaseUrl,
   type HttpResponse,
   type HttpTimeouts,
@@ -104,8 +103,7 @@ export class AgentClient {
             );
             call.httpStatus = res.status;
             // A list page is up to ~2,000 rows to parse and decode: in turns of the loop with budget left.
-            await takeTurn();
-            abandonIfTooLate({
+            await turnToDecode({
               upstream: "agent",
               endpoint: "customer.list",
               deadline,

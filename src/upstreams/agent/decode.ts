@@ -1,6 +1,6 @@
 import { mapInSlices } from "../../lib/cooperate";
 import { decimalFromJsonText, type Decimal } from "../../lib/decimal";
-import { parseJsonLossless, parseJsonLosslessInTurns } from "../../lib/json";
+import { parseJsonLosslessInTurns } from "../../lib/json";
 import {
   DecodeError,
   describeJsonType,
@@ -95,13 +95,9 @@ export async function decodeListDataInSlices(data: unknown): Promise<DecodedList
 
 /**
  * A successful list answer's text read back (another replica received it: src/replicas/shared-reads.ts),
- * through the same decoder as the client's, so that ids and decimals keep their exact text.
+ * through the same decoder as the client's, so that ids and decimals keep their exact text; in turns of
+ * the event loop, as the client decodes (lib/cooperate.ts).
  */
-export function decodeListAnswer(text: string): DecodedListData {
-  return decodeListData(readEnvelope(parseJsonLossless(text)).body.data);
-}
-
-/** The same in turns of the event loop, as the client decodes (lib/cooperate.ts). */
 export async function decodeListAnswerInSlices(text: string): Promise<DecodedListData> {
   return decodeListDataInSlices(readEnvelope(await parseJsonLosslessInTurns(text)).body.data);
 }

@@ -20,7 +20,7 @@ export interface AgentCustomerPage {
   /** The rows received: possibly fewer than pageSize (an unknown upstream cap), or a repeated last page. */
   rows: AgentCustomer[];
   /**
-   * The answer's body as received: what replicas share (decode.ts decodeListAnswer reads it back). The
+   * The answer's body as received: what replicas share (decode.ts decodeListAnswerInSlices reads it back). The
    * list source drops it before keeping a page.
    */
   text: string;

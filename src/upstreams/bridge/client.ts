@@ -1,19 +1,18 @@
 import { randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import type { Dispatcher } from "undici";
-import { takeTurn } from "../../lib/cooperate";
 import { parseJsonLosslessInTurns } from "../../lib/json";
 import { UpstreamError, type UpstreamErrorKind } from "../errors";
 import {
   DEFAULT_POOL,
   DEFAULT_TIMEOUTS,
   DecodeError,
-  abandonIfTooLate,
   headerValue,
   hintPeek,
   OriginPools,
   parseBaseUrl,
   parseRetryAfter,
   sendHttp,
+  turnToDecode,
   type BaseUrl,
   type HttpResponse,
   type HttpTimeouts,
@@ -174,8 +173,7 @@ export class BridgeClient {
             const res = await this.post(PAGE_ENDPOINT, PAGE_PATH, body, deadline, opts);
             call.httpStatus = res.status;
             // A page is up to 2,000 records, ~1.3 MB, to parse and decode: in turns of the loop with budget left.
-            await takeTurn();
-            abandonIfTooLate({
+            await turnToDecode({
               upstream: "bridge",
               endpoint: PAGE_ENDPOINT,
               deadline,

@@ -1,6 +1,6 @@
 import { stringify } from "lossless-json";
 import { mapInSlices } from "../../lib/cooperate";
-import { isLosslessNumber, parseJsonLossless, parseJsonLosslessInTurns } from "../../lib/json";
+import { isLosslessNumber, parseJsonLosslessInTurns } from "../../lib/json";
 import {
   DecodeError,
   describeJsonType,
@@ -191,15 +191,9 @@ export function pageOf(data: DecodedPageData, params: PageCustomersParams): Omit
 
 /**
  * A successful page answer's text read back (another replica received it: src/replicas/shared-reads.ts),
- * through the same decoder as the client's, so that every number keeps its exact text.
- */
-export function decodePageAnswer(text: string, params: PageCustomersParams): BridgeCustomerPage {
-  return { ...pageOf(decodePageData(readEnvelope(parseJsonLossless(text)).data), params), text };
-}
-
-/**
- * The same in turns of the event loop, as the client decodes (lib/cooperate.ts): the parse in up to three
- * turns, the records in slices. A replica reading another's 2,000-record page back did it in one stretch.
+ * through the same decoder as the client's, so that every number keeps its exact text; in turns of the
+ * event loop, as the client decodes (lib/cooperate.ts): the parse in up to three turns, the records in
+ * slices.
  */
 export async function decodePageAnswerInSlices(
   text: string,

@@ -54,7 +54,7 @@ export interface BridgeCustomerPage {
    */
   receivedCount?: number;
   /**
-   * The answer's body as received: what replicas share (decode.ts decodePageAnswer reads it back). The
+   * The answer's body as received: what replicas share (decode.ts decodePageAnswerInSlices reads it back). The
    * list source drops it before keeping a page.
    */
   text: string;

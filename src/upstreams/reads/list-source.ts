@@ -260,17 +260,19 @@ export class ListSource<Row, Index> {
       hint,
     });
     this.latency.observe(performance.now() - started, page.received ?? page.rows.length);
-    this.learn(params, page);
-    await this.keepUnchanged(page.rows);
-    if (this.shared !== null) return { ...page, at };
-    // The page's text is for the other replicas; alone, keeping it would hold every reused page twice.
-    const { text: _text, ...rows } = page;
-    return { ...rows, at };
+    await this.received(params, page);
+    // The text goes on to whoever shares this read; page reuse keeps the page without it (its `kept`).
+    return { ...page, at };
   }
 
-  private learn(params: PageParams, page: ScanPage<Row>): void {
+  /**
+   * A page as answered, by this process's call or read back from another replica's: what it teaches
+   * (total, cap), and its rows the held index already has unchanged taken from the index (keepUnchanged).
+   */
+  private async received(params: PageParams, page: ScanPage<Row>): Promise<void> {
     if (params.filter === undefined) this.knownTotal = page.total;
     this.learnCap(params, page);
+    await this.keepUnchanged(page.rows);
   }
 
   /**
@@ -339,8 +341,7 @@ export class ListSource<Row, Index> {
     if (read.own) return read.value;
     const [text = ""] = read.answer.texts;
     const page = await this.adapter.decode(text, params);
-    this.learn(params, page);
-    await this.keepUnchanged(page.rows);
+    await this.received(params, page);
     return { ...page, at: read.answer.at, text, fromReplica: true };
   }
 
@@ -572,7 +573,7 @@ export class ListSource<Row, Index> {
       }
       const params = { page: pageNum, size };
       const page = await this.adapter.decode(text, params);
-      this.learn(params, page);
+      await this.received(params, page);
       return page;
     };
     await scanWhole(pageOf, {
