@@ -10,7 +10,8 @@ import { performance } from "node:perf_hooks";
  * phase (an immediate armed by that first call): work that finds the turn spent waits for a check phase
  * and goes on only in a turn with budget left, so that however many tasks slice at once (pages of a
  * scan answered together, a burst of requests read in one poll), one phase of the loop runs about one
- * budget of them, and the loop goes round (timers, I/O) between two such phases. An immediate rather
+ * budget of them, and the loop goes round (timers, I/O) between two such phases (a turn that ends in a
+ * check phase lets nothing more through in that phase: `endedThisPhase`). An immediate rather
  * than a timer ends the turn, so that an otherwise idle loop goes on at once instead of after 1 ms.
  *
  * Measured rather than guessed (README "Benchmark"): moving the decode to worker threads would still
@@ -20,9 +21,24 @@ import { performance } from "node:perf_hooks";
 export const TURN_BUDGET_MS = 5;
 
 let turnStartedAt: number | null = null;
+/**
+ * Set while the check phase in which a turn ended is still running: waiting work is not let through in
+ * that same phase, since timers and I/O have not had their go yet. Without it, a turn that overran (a
+ * slice of 10 ms that only checks the clock at its end) was followed in the same phase by the next
+ * waiting slice: the 1.2 MB body text of a Bridge page and its `JSON.parse`, each ~10 ms on a cold
+ * process, ran back to back as one 25-38 ms stretch.
+ */
+let endedThisPhase = false;
 
 function endTurn(): void {
   turnStartedAt = null;
+  endedThisPhase = true;
+  // Queued from the check phase, so it runs in the next one, before the tasks re-queued after this.
+  setImmediate(nextCheckPhase);
+}
+
+function nextCheckPhase(): void {
+  endedThisPhase = false;
 }
 
 /** Whether the current turn has used its budget (starting a turn when none is running). */
@@ -50,7 +66,7 @@ const waiting: (() => void)[] = [];
  */
 function letNextThrough(): void {
   if (waiting.length === 0) return;
-  if (mustYield()) setImmediate(letNextThrough);
+  if (endedThisPhase || mustYield()) setImmediate(letNextThrough);
   else (waiting.shift() as () => void)();
 }
 

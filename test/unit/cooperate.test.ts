@@ -1,4 +1,4 @@
-import { forEachInSlices, mapInSlices, mustYield, takeTurn } from "../../src/lib/cooperate";
+import { forEachInSlices, mapInSlices, mustYield, takeTurn, TURN_BUDGET_MS } from "../../src/lib/cooperate";
 
 /** Work that keeps the thread busy for at least `ms`: the tests assert what ran in between, never how long. */
 function busy(ms: number): void {
@@ -58,5 +58,25 @@ describe("cooperative slicing (lib/cooperate.ts)", () => {
     // Both resolved in microtasks of this same phase: nothing waited for the next check phase.
     expect(checkPhaseRan).toBe(false);
     expect(mustYield()).toBe(false);
+  });
+
+  it("lets a timer due during an overrun slice run before the next waiting slice", async () => {
+    const order: string[] = [];
+    // From a timer callback, so that the phases that follow are known: this turn ends in the check
+    // phase of this loop iteration, and the timer below is due in the next one.
+    await new Promise<void>((done) => {
+      setTimeout(() => {
+        mustYield();
+        setTimeout(() => order.push("timer"), 0);
+        // A slice that overran its budget (it looks at the clock only at its end) ...
+        busy(TURN_BUDGET_MS * 2);
+        // ... then the next piece of work asks for a turn: not in the phase that ended the spent turn.
+        void takeTurn().then(() => {
+          order.push("slice");
+          done();
+        });
+      }, 0);
+    });
+    expect(order).toEqual(["timer", "slice"]);
   });
 });
