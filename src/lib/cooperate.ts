@@ -79,6 +79,20 @@ export function takeTurn(): Promise<void> {
   });
 }
 
+/**
+ * Resolves in a slot of its own, behind the work already waiting, even when the turn has budget left:
+ * for tasks that one event wakes together (every request that joined a scan, when the scan ends), so
+ * that each one's continuation (its execution, its answer written) runs between two immediates and is
+ * counted before the next is let through, instead of 200 of them running in one drain of the microtask
+ * queue (a 40-90 ms stretch at the end of a cold burst).
+ */
+export function queueForTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    setImmediate(letNextThrough);
+  });
+}
+
 /** How many items are handled between two looks at the clock (a look costs about as much as an item). */
 const CHECK_EVERY = 64;
 

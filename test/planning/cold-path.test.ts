@@ -1,3 +1,4 @@
+import * as cooperate from "../../src/lib/cooperate";
 import { coldStart, startStack, type TestStack } from "../support/gateway";
 
 /**
@@ -47,5 +48,22 @@ describe("the cold path starts a needed scan beside the read before it", () => {
   it("nothing is started for a field the caller did not ask for", async () => {
     expect((await stack.gql(`{ customers(first: 50) { nodes { id } } }`)).errors).toBeUndefined();
     expect(stack.calls()).toEqual({ agent: { "customer.list": 1 }, bridge: {} });
+  });
+
+  it("requests that waited for one scan go on one at a time when it ends, not all in one stretch", async () => {
+    const queued = jest.spyOn(cooperate, "queueForTurn");
+    // A slow list, so that all 30 requests arrive while its scan is on its way, however busy the machine.
+    stack.sims.agent.latencyMs = 500;
+    try {
+      const ids = stack.sims.agent.customers.slice(0, 30).map((c) => c.customerId);
+      const results = await Promise.all(ids.map((id) => stack.gql(`{ customer(id: "${id}") { id } }`)));
+      results.forEach((res, i) => expect(res.data.customer).toEqual({ id: ids[i] }));
+      // One scan for all 30 (2500 rows, 1000 a page), and each request woken by it took a slot of its own.
+      expect(stack.calls()).toEqual({ agent: { "customer.list": 3 }, bridge: {} });
+      expect(queued).toHaveBeenCalledTimes(30);
+    } finally {
+      stack.sims.agent.latencyMs = 0;
+      queued.mockRestore();
+    }
   });
 });

@@ -1,4 +1,11 @@
-import { forEachInSlices, mapInSlices, mustYield, takeTurn, TURN_BUDGET_MS } from "../../src/lib/cooperate";
+import {
+  forEachInSlices,
+  mapInSlices,
+  mustYield,
+  queueForTurn,
+  takeTurn,
+  TURN_BUDGET_MS,
+} from "../../src/lib/cooperate";
 
 /** Work that keeps the thread busy for at least `ms`: the tests assert what ran in between, never how long. */
 function busy(ms: number): void {
@@ -78,5 +85,31 @@ describe("cooperative slicing (lib/cooperate.ts)", () => {
       }, 0);
     });
     expect(order).toEqual(["timer", "slice"]);
+  });
+
+  it("spreads tasks woken together over turns of the loop, each in a slot of its own", async () => {
+    let turns = 0;
+    let counting = true;
+    const tick = (): void => {
+      if (!counting) return;
+      turns += 1;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const seen: number[] = [];
+    // Ten tasks waiting for one event, each with a budget's worth of work once it is woken.
+    const tasks = Array.from({ length: 10 }, async () => {
+      await woken;
+      await queueForTurn();
+      seen.push(turns);
+      busy(TURN_BUDGET_MS);
+    });
+    wake();
+    await Promise.all(tasks);
+    counting = false;
+    // Without the queue all ten would run in one drain of the microtask queue, in the same turn.
+    expect(new Set(seen).size).toBe(10);
   });
 });

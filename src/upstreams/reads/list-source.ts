@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { forEachInSlices } from "../../lib/cooperate";
+import { forEachInSlices, queueForTurn } from "../../lib/cooperate";
 import { mapSettled } from "../concurrency";
 import { isUpstreamError, UpstreamError, type UpstreamName } from "../errors";
 import type { RequestScope } from "../request-scope";
@@ -780,6 +780,8 @@ export class ListSource<Row, Index> {
         }
         case "scan": {
           const index = await this.fullIndex(scope, spec.name, plan.why, head);
+          // Every request that waited for this scan wakes now: each goes on in a slot of its own.
+          await queueForTurn();
           return answers((key) => spec.fromIndex(index, key));
         }
         case "refuse":
