@@ -10,8 +10,8 @@ import { performance } from "node:perf_hooks";
  * phase (an immediate armed by that first call): work that finds the turn spent waits for a check phase
  * and goes on only in a turn with budget left, so that however many tasks slice at once (pages of a
  * scan answered together, a burst of requests read in one poll), one phase of the loop runs about one
- * budget of them, and the loop goes round (timers, I/O) between two such phases (a turn that ends in a
- * check phase lets nothing more through in that phase: `endedThisPhase`). An immediate rather
+ * budget of them, and the loop goes round (timers, I/O) between two such phases (a turn that overran and ends
+ * in a check phase lets nothing more through in that phase: `endedThisPhase`). An immediate rather
  * than a timer ends the turn, so that an otherwise idle loop goes on at once instead of after 1 ms.
  *
  * Measured rather than guessed (README "Benchmark"): moving the decode to worker threads would still
@@ -22,16 +22,21 @@ export const TURN_BUDGET_MS = 5;
 
 let turnStartedAt: number | null = null;
 /**
- * Set while the check phase in which a turn ended is still running: waiting work is not let through in
- * that same phase, since timers and I/O have not had their go yet. Without it, a turn that overran (a
- * slice of 10 ms that only checks the clock at its end) was followed in the same phase by the next
- * waiting slice: the 1.2 MB body text of a Bridge page and its `JSON.parse`, each ~10 ms on a cold
- * process, ran back to back as one 25-38 ms stretch.
+ * Set while the check phase in which a turn ended after overrunning its budget twice over is still
+ * running: waiting work is not let through in that same phase, since timers and I/O have not had their
+ * go yet. Without it, an overrun piece (a Bridge page's 1.2 MB body text, ~10 ms on a cold process,
+ * which looks at the clock only at its end) was followed in the same phase by the next waiting piece
+ * (its `JSON.parse`, ~10 ms more): one 25-38 ms stretch. Never twice in a row (`deferredLast`): under
+ * load every poll phase spends its turn on new requests, and waiting work deferred at every phase
+ * starved (p99 of a warm page 36 -> 286 ms when it was).
  */
 let endedThisPhase = false;
+let deferredLast = false;
 
 function endTurn(): void {
+  const overran = turnStartedAt !== null && performance.now() - turnStartedAt >= 2 * TURN_BUDGET_MS;
   turnStartedAt = null;
+  if (!overran || deferredLast) return;
   endedThisPhase = true;
   // Queued from the check phase, so it runs in the next one, before the tasks re-queued after this.
   setImmediate(nextCheckPhase);
@@ -66,8 +71,14 @@ const waiting: (() => void)[] = [];
  */
 function letNextThrough(): void {
   if (waiting.length === 0) return;
-  if (endedThisPhase || mustYield()) setImmediate(letNextThrough);
-  else (waiting.shift() as () => void)();
+  if (endedThisPhase) {
+    deferredLast = true;
+    setImmediate(letNextThrough);
+  } else if (mustYield()) setImmediate(letNextThrough);
+  else {
+    deferredLast = false;
+    (waiting.shift() as () => void)();
+  }
 }
 
 /** Resolves in a turn with budget left: at once when there is one and nothing waits before. */
