@@ -35,6 +35,7 @@ import { logger, registerSecrets, type Logger } from "./logger";
 import { PersistedDocuments } from "./persisted-documents/manifest";
 import { auditPlugin } from "./plugins/audit";
 import { debugExtensionsPlugin } from "./plugins/debug-extensions";
+import { turnsPlugin } from "./plugins/turns";
 import { staleExtensionsPlugin } from "./plugins/stale-extensions";
 import { buildGatewaySchema } from "./schema";
 import { AGENT_ENDPOINTS, AgentClient } from "./upstreams/agent/client";
@@ -341,6 +342,8 @@ export async function startGateway(
       requestRecordPlugin,
       errorLogPlugin(log),
       ...requestLimitPlugins(schema, config),
+      // Last: after the limits' own checks, the operation waits for a turn with budget left.
+      turnsPlugin,
       // No cache hints are used; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
       // The schema is a Federation subgraph, for which Apollo would turn on its GraphOS field traces
