@@ -1,3 +1,5 @@
+import * as agentDecode from "../../src/upstreams/agent/decode";
+import * as bridgeDecode from "../../src/upstreams/bridge/decode";
 import { startStack, type TestStack } from "../support/gateway";
 
 /**
@@ -33,6 +35,22 @@ describe("the start-up warm-up", () => {
     const res = await stack.gql(`{ customers(first: 50) { nodes { id profile { id } } } }`);
     expect(res.errors).toBeUndefined();
     expect(stack.calls()).toEqual({ agent: { "customer.list": 1 }, bridge: { "customer.page": 2 } });
+  });
+
+  it("compiles the decoders on pages of a realistic size, not only on the read shapes' few records", async () => {
+    const bridgePages = jest.spyOn(bridgeDecode, "decodePageAnswerInSlices");
+    const agentPages = jest.spyOn(agentDecode, "decodeListAnswerInSlices");
+    const again = await startStack({ simulators: stack.sims });
+    try {
+      const bridgeRecords = await Promise.all(bridgePages.mock.results.map((r) => r.value));
+      const agentRows = await Promise.all(agentPages.mock.results.map((r) => r.value));
+      expect(bridgeRecords.map((page) => page.records.length)).toEqual([1000, 1000, 1000]);
+      expect(agentRows.map((page) => page.rows.length)).toEqual([1000, 1000, 1000]);
+    } finally {
+      bridgePages.mockRestore();
+      agentPages.mockRestore();
+      await again.close();
+    }
   });
 
   it("is skipped with GATEWAY_WARM_UP=off", async () => {
