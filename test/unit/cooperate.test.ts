@@ -13,6 +13,19 @@ function busy(ms: number): void {
   while (performance.now() < until);
 }
 
+/** Counts check phases of the event loop (an immediate that re-arms itself) until `stop()`. */
+function countTurns(): { turns: () => number; stop: () => void } {
+  let turns = 0;
+  let counting = true;
+  const tick = (): void => {
+    if (!counting) return;
+    turns += 1;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  return { turns: () => turns, stop: () => (counting = false) };
+}
+
 describe("cooperative slicing (lib/cooperate.ts)", () => {
   it("maps like Array.prototype.map, in order, however many slices it takes", async () => {
     const items = Array.from({ length: 1000 }, (_, i) => i);
@@ -21,21 +34,14 @@ describe("cooperative slicing (lib/cooperate.ts)", () => {
   });
 
   it("gives the event loop turns in the middle of long work", async () => {
-    let turnsSeen = 0;
-    let working = true;
-    const tick = (): void => {
-      if (!working) return;
-      turnsSeen += 1;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
+    const loop = countTurns();
     // 256 items of at least 0.1 ms each: several budgets, so the loop must have gone round.
     await forEachInSlices(
       Array.from({ length: 256 }, () => 0.1),
       (ms) => busy(ms),
     );
-    working = false;
-    expect(turnsSeen).toBeGreaterThan(1);
+    loop.stop();
+    expect(loop.turns()).toBeGreaterThan(1);
   });
 
   it("interleaves tasks slicing at once, each in its own order", async () => {
@@ -88,14 +94,7 @@ describe("cooperative slicing (lib/cooperate.ts)", () => {
   });
 
   it("spreads tasks woken together over turns of the loop, each in a slot of its own", async () => {
-    let turns = 0;
-    let counting = true;
-    const tick = (): void => {
-      if (!counting) return;
-      turns += 1;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
+    const loop = countTurns();
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
     const seen: number[] = [];
@@ -103,12 +102,12 @@ describe("cooperative slicing (lib/cooperate.ts)", () => {
     const tasks = Array.from({ length: 10 }, async () => {
       await woken;
       await queueForTurn();
-      seen.push(turns);
+      seen.push(loop.turns());
       busy(TURN_BUDGET_MS);
     });
     wake();
     await Promise.all(tasks);
-    counting = false;
+    loop.stop();
     // Without the queue all ten would run in one drain of the microtask queue, in the same turn.
     expect(new Set(seen).size).toBe(10);
   });
