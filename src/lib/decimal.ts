@@ -12,6 +12,11 @@ export type Decimal = Big;
 
 const NUMBER_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
+/** Whether `text` is a JSON number's source text (what `decimalFromJsonText` accepts). */
+export function isJsonNumberText(text: string): boolean {
+  return NUMBER_TEXT.test(text);
+}
+
 /** Parses a JSON number's source text exactly; null when the text is not a JSON number. */
 export function decimalFromJsonText(text: string): Decimal | null {
   if (!NUMBER_TEXT.test(text)) return null;

@@ -8,6 +8,7 @@ import {
   decodeListData,
   decodeListDataInSlices,
   readEnvelope as readAgentEnvelope,
+  sameAmounts,
 } from "../../src/upstreams/agent/decode";
 import {
   decodePageData,
@@ -55,6 +56,33 @@ describe("agent list decoding", () => {
     expect(() =>
       decodeCustomerRow(parseJsonLossless('{"trafficCount":1,"residualFlow":0,"customerId":1}'), "r"),
     ).toThrow(/userName/);
+    // A numeric string is read by its text (some Jackson setups write them); any other string is refused.
+    const quoted = (traffic: string) =>
+      decodeCustomerRow(
+        parseJsonLossless(`{"trafficCount":"${traffic}","residualFlow":0,"customerId":1,"userName":"x"}`),
+        "r",
+      );
+    expect(formatDecimal(quoted(" 12.50 ").trafficCount)).toBe("12.5");
+    expect(() => quoted("12,5")).toThrow(/trafficCount/);
+  });
+
+  it("compares two rows' amounts as decimals, whatever their notation", () => {
+    const row = (traffic: string, residual: string) =>
+      decodeCustomerRow(
+        parseJsonLossless(
+          `{"trafficCount":${traffic},"residualFlow":${residual},"customerId":1,"userName":"x"}`,
+        ),
+        "r",
+      );
+    expect(sameAmounts(row("1.50", "0"), row("1.50", "0"))).toBe(true);
+    expect(sameAmounts(row("1.50", "0"), row("1.5", "0.0"))).toBe(true);
+    expect(sameAmounts(row("5.12E+8", "1E-10"), row("512000000", "0.0000000001"))).toBe(true);
+    expect(sameAmounts(row("1.5", "0"), row("1.6", "0"))).toBe(false);
+    expect(sameAmounts(row("1.5", "0"), row("1.5", "-0"))).toBe(false);
+    // A row built elsewhere (not decoded here) is compared by its decimals.
+    const decoded = row("2.0", "1");
+    const plain = { ...decoded, trafficCount: decoded.trafficCount, residualFlow: decoded.residualFlow };
+    expect(sameAmounts(plain, row("2", "1.00"))).toBe(true);
   });
 });
 

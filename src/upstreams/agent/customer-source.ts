@@ -1,5 +1,4 @@
 import { forEachInSlices } from "../../lib/cooperate";
-import { sameDecimal } from "../../lib/decimal";
 import type { RequestScope } from "../request-scope";
 import type { CacheBudget } from "../reads/page-reuse";
 import {
@@ -12,7 +11,7 @@ import {
 import type { Clock } from "../reads/clock";
 import type { Planner } from "../reads/planner";
 import type { SharedReads } from "../reads/shared-reads";
-import { decodeListAnswerInSlices } from "./decode";
+import { decodeListAnswerInSlices, sameAmounts } from "./decode";
 import type { AgentCustomer, AgentCustomerPage, CallOptions, ListCustomersParams } from "./types";
 
 /**
@@ -52,11 +51,7 @@ export interface AgentCustomerIndex {
 
 /** Whether two rows of one customer say the same: the older one may then stand for both. */
 function sameRow(a: AgentCustomer, b: AgentCustomer): boolean {
-  return (
-    a.userName === b.userName &&
-    sameDecimal(a.trafficCount, b.trafficCount) &&
-    sameDecimal(a.residualFlow, b.residualFlow)
-  );
+  return a.userName === b.userName && sameAmounts(a, b);
 }
 
 /** The index, built page by page as a scan hands the rows over (each once, in upstream order). */
