@@ -10,9 +10,10 @@ import { performance } from "node:perf_hooks";
  * phase (an immediate armed by that first call): work that finds the turn spent waits for a check phase
  * and goes on only in a turn with budget left, so that however many tasks slice at once (pages of a
  * scan answered together, a burst of requests read in one poll), one phase of the loop runs about one
- * budget of them, and the loop goes round (timers, I/O) between two such phases (a turn that overran and ends
- * in a check phase lets nothing more through in that phase: `endedThisPhase`). An immediate rather
- * than a timer ends the turn, so that an otherwise idle loop goes on at once instead of after 1 ms.
+ * budget of them, and the loop goes round (timers, I/O) between two such phases (a turn that overran
+ * twice its budget lets nothing more through in the check phase that ends it: `endedThisPhase`). An
+ * immediate rather than a timer ends the turn, so that an otherwise idle loop goes on at once instead
+ * of after 1 ms.
  *
  * Measured rather than guessed (README "Benchmark"): moving the decode to worker threads would still
  * cost the main thread the structured clone of every decoded record, about 2× a `JSON.parse` of the
