@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
 import { buildConnector, Pool, type Dispatcher } from "undici";
-import { Big, decimalFromJsonText } from "../lib/decimal";
+import { Big, decimalFromJsonText, isJsonNumberText } from "../lib/decimal";
 import { canonicalInteger } from "../lib/ids";
 import { takeTurn } from "../lib/cooperate";
 import { isLosslessNumber } from "../lib/json";
@@ -412,6 +412,20 @@ export function hintPeek<H>(
   };
 }
 
+/**
+ * A page's hint from the native parse of its envelope's `data` (numbers still doubles): the total and how
+ * many rows `rowsKey` holds; undefined unless both are plainly there (a non-negative safe integer total).
+ */
+export function pageCounts(data: unknown, rowsKey: string): { total: number; received: number } | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  const page = data as Record<string, unknown>;
+  const rows = page[rowsKey];
+  const total = page.total;
+  if (!Array.isArray(rows) || typeof total !== "number" || !Number.isSafeInteger(total) || total < 0)
+    return undefined;
+  return { total, received: rows.length };
+}
+
 /** First value of a response header, if any. */
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
@@ -451,10 +465,13 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
 }
 
-/** Exact source text of a JSON number (or of a numeric string, which some Jackson setups write). */
+/**
+ * Exact source text of a JSON number (or of a numeric string, which some Jackson setups write): always a
+ * valid JSON number text (a LosslessNumber holds one by construction; a string is checked).
+ */
 export function numberText(value: unknown): string | undefined {
   if (isLosslessNumber(value)) return value.value;
-  if (typeof value === "string" && decimalFromJsonText(value.trim()) !== null) return value.trim();
+  if (typeof value === "string" && isJsonNumberText(value.trim())) return value.trim();
   return undefined;
 }
 

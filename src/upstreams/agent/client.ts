@@ -10,6 +10,7 @@ import {
   hintPeek,
   int64Text,
   OriginPools,
+  pageCounts,
   parseBaseUrl,
   parseRetryAfter,
   sendHttp,
@@ -336,11 +337,7 @@ function listHint(plain: unknown): { total: number; received: number } | undefin
   const env = plain as Record<string, unknown>;
   if (env.code !== 200 || env.msg === INVALID_TOKEN_MSG || env.msg === INCOMPLETE_ACCOUNT_MSG)
     return undefined;
-  const data = env.data as Record<string, unknown> | null | undefined;
-  if (typeof data !== "object" || data === null || !Array.isArray(data.rows)) return undefined;
-  const total = data.total;
-  if (typeof total !== "number" || !Number.isSafeInteger(total) || total < 0) return undefined;
-  return { total, received: data.rows.length };
+  return pageCounts(env.data, "rows");
 }
 
 /** A body that does not parse as JSON. */

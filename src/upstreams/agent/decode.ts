@@ -1,5 +1,5 @@
 import { mapInSlices } from "../../lib/cooperate";
-import { Big, isJsonNumberText, sameDecimal, type Decimal } from "../../lib/decimal";
+import { Big, sameDecimal, type Decimal } from "../../lib/decimal";
 import { parseJsonLosslessInTurns } from "../../lib/json";
 import {
   DecodeError,
@@ -38,8 +38,9 @@ export function readEnvelope(value: unknown): AgentEnvelope {
 
 /** The exact source text of a decimal field, checked now; the decimal itself is made on first use. */
 function decimalText(row: JsonObject, name: string, where: string): string {
+  // numberText gives valid JSON number texts only, so new Big() on it later cannot fail.
   const text = numberText(row[name]);
-  if (text === undefined || !isJsonNumberText(text)) {
+  if (text === undefined) {
     throw new DecodeError(`${where}.${name} is ${describeJsonType(row[name])}, not a decimal`);
   }
   return text;

@@ -9,6 +9,7 @@ import {
   headerValue,
   hintPeek,
   OriginPools,
+  pageCounts,
   parseBaseUrl,
   parseRetryAfter,
   sendHttp,
@@ -417,11 +418,7 @@ function pageHint(plain: unknown): { total: number; received: number } | undefin
   if (typeof plain !== "object" || plain === null) return undefined;
   const env = plain as Record<string, unknown>;
   if ((env.code !== "0" && env.code !== 0) || env.ok === false || env.fail === true) return undefined;
-  const data = env.data as Record<string, unknown> | null | undefined;
-  if (typeof data !== "object" || data === null || !Array.isArray(data.records)) return undefined;
-  const total = data.total;
-  if (typeof total !== "number" || !Number.isSafeInteger(total) || total < 0) return undefined;
-  return { total, received: data.records.length };
+  return pageCounts(env.data, "records");
 }
 
 /** The envelope of a parsed body; undefined when it is not JSON or not an envelope. */
