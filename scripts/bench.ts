@@ -25,7 +25,8 @@ const USAGE =
   '  [--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]\n' +
   "Workload ids: traffic-page, profile-page, twenty-names, profiles-customers, customer-by-id, decode\n" +
   "  (decode: the in-process decoding cost of one full upstream page), replicas (3 gateway processes\n" +
-  "  sharing one Redis; needs redis-server, which installs itself on Debian as root).";
+  "  sharing one Redis; needs redis-server, which installs itself on Debian as root), edge (the same\n" +
+  "  gateway behind startStandaloneServer's handler and behind its Fastify edge, alternated).";
 
 function parseOptions(argv: string[]): { options: BenchOptions; outDir: string } | null {
   const { values } = parseArgs({

@@ -25,7 +25,7 @@ import { requestRecordPlugin } from "./plugins/request-record";
 import type { CallInstrument } from "./upstreams/instrument";
 import { guardedInstrument, UpstreamCircuits, type BreakerSettings } from "./upstreams/breaker";
 import { logCircuitChange } from "./observability/circuit-log";
-import { createHttpApp } from "./http/app";
+import { createHttpApp, type HttpEdgeFactory } from "./http/app";
 import { RedisApqCache } from "./replicas/apq-cache";
 import { RedisBudgetStore } from "./replicas/budget-store";
 import { InvalidationChannel } from "./replicas/invalidation";
@@ -189,6 +189,8 @@ export interface StartOptions {
   circuits?: { now?: () => number; settings?: Partial<BreakerSettings> };
   /** The clock of freshness bounds and of the Bridge budget (tests move a manual one on). */
   clock?: Clock;
+  /** The HTTP edge; default the gateway's Fastify app (src/http/app.ts). The bench compares another. */
+  edge?: HttpEdgeFactory;
 }
 
 /** Listens on `port` (0: a free port); a port in use is a configuration error naming `variable`. */
@@ -367,7 +369,7 @@ export async function startGateway(
       : store === null
         ? CallerRateLimit.inMemory(config.callerRateLimitPerMinute)
         : CallerRateLimit.shared(store, config.callerRateLimitPerMinute);
-  const edge = await createHttpApp(
+  const edge = await (options.edge ?? createHttpApp)(
     {
       config,
       services,

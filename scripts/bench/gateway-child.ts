@@ -8,8 +8,10 @@ import "reflect-metadata";
 import { openSync, readSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { loadConfig } from "../../src/config";
+import { logger } from "../../src/logger";
 import { startGateway } from "../../src/server";
 import type { ChildMessage, EventLoopDelay, ParentMessage } from "./protocol";
+import { standaloneEdge } from "./standalone-edge";
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -80,12 +82,29 @@ class LoopCpu {
   }
 }
 
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 async function main(): Promise<void> {
   if (!process.send) throw new Error("gateway-child must be started by the bench (fork with IPC)");
   const config = loadConfig(process.env);
+  // As src/index.ts does: LOG_LEVEL decides whether the per-request record is written.
+  logger.level = config.logLevel;
   if (!config.agent || !config.bridge)
     throw new Error("the bench must pass AGENT_BASE_URL and BRIDGE_BASE_URL");
-  const gateway = await startGateway(config, { agent: config.agent, bridge: config.bridge }, 0);
+  // BENCH_EDGE=standalone (or standalone-books): Apollo's standalone handler instead of the gateway's
+  // edge (run.ts, edgePhase).
+  const edge =
+    process.env.BENCH_EDGE === "standalone"
+      ? standaloneEdge({ books: false })
+      : process.env.BENCH_EDGE === "standalone-books"
+        ? standaloneEdge({ books: true })
+        : undefined;
+  const gateway = await startGateway(config, { agent: config.agent, bridge: config.bridge }, 0, {
+    ...(edge === undefined ? {} : { edge }),
+  });
   const sampler = setInterval(peakRss, 50);
   sampler.unref();
   // The longest synchronous stretches: the delay of a 5 ms timer, sampled by libuv, reset per report.
@@ -105,6 +124,7 @@ async function main(): Promise<void> {
           maxMs: ms(loop.max),
           ...(loopCpu === null ? {} : { cpu: loopCpu.report() }),
         },
+        cpuMicros: cpuMicros(),
       });
       loop.reset();
     } else if (message.type === "stop") {

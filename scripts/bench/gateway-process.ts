@@ -74,15 +74,19 @@ export class GatewayProcess {
     this.child.send(message);
   }
 
-  /** The child's peak RSS so far (bytes), and its event-loop delay since the previous call. */
-  stats(): Promise<{ peakRssBytes: number; eventLoop: EventLoopDelay }> {
+  /** The child's peak RSS so far (bytes), its event-loop delay since the previous call, its CPU so far. */
+  stats(): Promise<{ peakRssBytes: number; eventLoop: EventLoopDelay; cpuMicros: number }> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("the gateway did not report its memory")), 5000);
       const onMessage = (message: ChildMessage) => {
         if (message.type !== "stats") return;
         clearTimeout(timer);
         this.child.off("message", onMessage);
-        resolve({ peakRssBytes: message.peakRssBytes, eventLoop: message.eventLoop });
+        resolve({
+          peakRssBytes: message.peakRssBytes,
+          eventLoop: message.eventLoop,
+          cpuMicros: message.cpuMicros,
+        });
       };
       this.child.on("message", onMessage);
       this.send({ type: "stats" });

@@ -4,7 +4,13 @@ export type ParentMessage = { type: "stats" } | { type: "stop" };
 export type ChildMessage =
   | { type: "ready"; url: string; pid: number }
   | { type: "failed"; message: string }
-  | { type: "stats"; peakRssBytes: number; eventLoop: EventLoopDelay };
+  | {
+      type: "stats";
+      peakRssBytes: number;
+      eventLoop: EventLoopDelay;
+      /** CPU time of the whole process so far (user + system, all its threads), µs. */
+      cpuMicros: number;
+    };
 
 /** Event-loop delay since the previous stats message (perf_hooks.monitorEventLoopDelay), ms. */
 export interface EventLoopDelay {

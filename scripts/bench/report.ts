@@ -1,6 +1,6 @@
 /** The bench report as Markdown: the table, the targets of issue §6 met or missed, and the evidence. */
 import { DECODE_RATIO_TARGET, DECODE_STALL_TARGET_MS, renderDecodeMarkdown } from "./decode";
-import type { BenchReport, ModeResult, WorkloadResult } from "./run";
+import type { BenchReport, EdgeResult, ModeResult, WorkloadResult } from "./run";
 import type { Calls } from "./workloads";
 
 function fixed(n: number, digits: number): string {
@@ -141,8 +141,103 @@ function coldTargets(report: BenchReport): Target[] {
   return out;
 }
 
+function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+type EdgeFigures = EdgeResult["variants"][number];
+
+function edgeVariant(result: EdgeResult, edge: EdgeFigures["edge"]): EdgeFigures | undefined {
+  return result.variants.find((v) => v.edge === edge);
+}
+
+/**
+ * Issue 7: "show in npm run bench that throughput did not drop" with the move off startStandaloneServer.
+ * Judged on the same build doing the same work (request log off in both): the Fastify edge's median
+ * req/s at least the standalone handler's, less EDGE_TOLERANCE — the run-to-run spread of one variant
+ * on this machine, which alternating the variants does not remove.
+ */
+export const EDGE_TOLERANCE = 0.05;
+
+function edgeTargets(report: BenchReport): Target[] {
+  return (report.edge ?? []).flatMap((result) => {
+    const bare = edgeVariant(result, "standalone");
+    const books = edgeVariant(result, "standalone + the edge's books");
+    const fastify = edgeVariant(result, "fastify");
+    if (!bare || !books || !fastify) return [];
+    const against = (other: EdgeFigures) => {
+      const ratio = median(fastify.rps) / median(other.rps);
+      const cpu = median(fastify.cpuMsPerRequest) / median(other.cpuMsPerRequest);
+      return {
+        ratio,
+        evidence:
+          `Fastify ${fixed(median(fastify.rps), 0)} req/s vs ${fixed(median(other.rps), 0)} ` +
+          `(${fixed(ratio * 100, 0)} %; medians of ${fastify.rps.length} alternated runs); CPU per request ` +
+          `${fixed(median(fastify.cpuMsPerRequest), 3)} vs ${fixed(median(other.cpuMsPerRequest), 3)} ms ` +
+          `(${fixed(cpu * 100, 0)} %)`,
+      };
+    };
+    const same = against(books);
+    const bareFigures = against(bare);
+    return [
+      {
+        name: `Edge throughput not below startStandaloneServer's doing the same books (issue 7): ${result.workload}`,
+        met: same.ratio >= 1 - EDGE_TOLERANCE && fastify.errors === 0,
+        evidence: same.evidence,
+      },
+      {
+        name: `The same against the bare standalone handler (no request id, record or metrics): ${result.workload}`,
+        met: bareFigures.ratio >= 1 - EDGE_TOLERANCE,
+        informative: true,
+        evidence: bareFigures.evidence,
+      },
+    ];
+  });
+}
+
+function renderEdge(results: EdgeResult[]): string[] {
+  const lines = [
+    "",
+    "## Edge: the same gateway behind startStandaloneServer's handler and behind Fastify (issue 7)",
+    "",
+  ];
+  lines.push(
+    "| Workload | Edge | req/s per run | req/s median | CPU ms/request per run | CPU median | p99 ms median | Errors |",
+    "|---|---|---|---:|---|---:|---:|---|",
+  );
+  const pinned = results.find((r) => r.pinnedCpu !== null)?.pinnedCpu ?? null;
+  for (const result of results) {
+    for (const v of result.variants) {
+      lines.push(
+        `| ${result.workload} | ${v.edge} | ${v.rps.map((r) => fixed(r, 0)).join(", ")} | ${fixed(median(v.rps), 0)} | ` +
+          `${v.cpuMsPerRequest.map((c) => fixed(c, 3)).join(", ")} | ${fixed(median(v.cpuMsPerRequest), 3)} | ` +
+          `${fixed(median(v.p99), 0)} | ${v.errors}/${v.requests} |`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "Each run is a fresh gateway process of this build (same Apollo server, plugins, services and warm-up), " +
+      "its cold request, then the workload's load; the variants alternate in a rotated order" +
+      (pinned === null
+        ? " (not pinned to a CPU: taskset was not available). "
+        : `, each pinned to CPU ${pinned} (taskset). `) +
+      "standalone: Apollo's startStandaloneServer request handler (cors, body-parser, finalhandler; no routing, " +
+      "no caller, no request log); standalone + the edge's books: the same handler also keeping the request id, " +
+      "request record and metrics through the edge's own code (src/http/observe.ts); fastify: the gateway's " +
+      "edge; all three at LOG_LEVEL=warn. fastify + request log: the edge at LOG_LEVEL=info, as deployed (one " +
+      "`graphql request` record per request). CPU: the gateway process, all threads, over the load ÷ its requests.",
+  );
+  return lines;
+}
+
 export function targets(report: BenchReport): Target[] {
-  const out: Target[] = [];
+  const out: Target[] = [...edgeTargets(report)];
   if (report.replicas) {
     const r = report.replicas;
     out.push({
@@ -398,6 +493,7 @@ export function renderMarkdown(report: BenchReport): string {
     if (!m) continue;
     lines.push(`- **${w.title}**: ${m.cold.plans.length === 0 ? "(none)" : m.cold.plans.join("; ")}`);
   }
+  if (report.edge && report.edge.length > 0) lines.push(...renderEdge(report.edge));
   if (report.decode) lines.push("", renderDecodeMarkdown(report.decode).trimEnd());
   return `${lines.join("\n")}\n`;
 }

@@ -5,6 +5,7 @@
  * same run against the same simulators.
  */
 import autocannon from "autocannon";
+import { execFileSync } from "node:child_process";
 import type { KeyObject } from "node:crypto";
 import http from "node:http";
 import os from "node:os";
@@ -169,6 +170,27 @@ export interface SequenceResult {
   requests: number;
 }
 
+/** How the gateway is served in the edge comparison (issue 7): the same build, Apollo server and services. */
+export type EdgeVariant =
+  "standalone" | "standalone + the edge's books" | "fastify" | "fastify + request log";
+
+/** One workload's warm load through each edge, alternated over EDGE_ROUNDS gateway processes each. */
+export interface EdgeResult {
+  workload: string;
+  /** The CPU every gateway process of the comparison was pinned to (taskset), or null when it was not. */
+  pinnedCpu: number | null;
+  /** Per variant, one figure per round, in the order run. */
+  variants: {
+    edge: EdgeVariant;
+    rps: number[];
+    /** The gateway process's CPU (all threads) over the load ÷ its requests, ms. */
+    cpuMsPerRequest: number[];
+    p99: number[];
+    errors: number;
+    requests: number;
+  }[];
+}
+
 export interface BenchReport {
   machine: {
     cpu: string;
@@ -187,6 +209,8 @@ export interface BenchReport {
   probe: LatencyProbe | null;
   sequences: SequenceResult[];
   replicas: ReplicaResult | null;
+  /** The edge comparison (issue 7); null when left out by `only`. */
+  edge: EdgeResult[] | null;
   /** Decoding cost of one full upstream page; null when left out by `only`. */
   decode: DecodeReport | null;
   startedAt: string;
@@ -561,6 +585,105 @@ async function sharedReadsMemory(url: string): Promise<{ keys: number; bytes: nu
   }
 }
 
+/** Gateway processes per edge variant and workload in the edge comparison (alternated). */
+const EDGE_ROUNDS = 3;
+/**
+ * Requests each gateway serves before the measured load: a process's CPU per request falls for its first
+ * ~15,000 requests as V8 optimises the request path (chunks of 5,000 `customer(id)` on one pinned core:
+ * 0.29, 0.23, 0.21, then 0.20 ms), and the Fastify edge's more code takes longer to get there. Throughput
+ * is compared warm.
+ */
+const EDGE_WARM_REQUESTS = 15_000;
+/** The edge comparison's workloads: the smallest request (the edge's share is largest) and a page. */
+const EDGE_WORKLOADS = ["customer-by-id", "traffic-page"];
+
+const EDGE_VARIANTS: { edge: EdgeVariant; env: Record<string, string> }[] = [
+  { edge: "standalone", env: { BENCH_EDGE: "standalone", LOG_LEVEL: "warn" } },
+  { edge: "standalone + the edge's books", env: { BENCH_EDGE: "standalone-books", LOG_LEVEL: "warn" } },
+  { edge: "fastify", env: { BENCH_EDGE: "fastify", LOG_LEVEL: "warn" } },
+  { edge: "fastify + request log", env: { BENCH_EDGE: "fastify", LOG_LEVEL: "info" } },
+];
+
+/**
+ * Pins a process and its threads to one CPU (Linux `taskset`); false where that is not possible. The
+ * edge comparison pins every gateway to the same core, with the bench (load generator and simulators) on
+ * the others: CPU per request then varies by a few percent between runs instead of up to 2×.
+ */
+function pinToCpu(pid: number, cpu: number): boolean {
+  try {
+    execFileSync("taskset", ["-a", "-cp", String(cpu), String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Issue 7: "show in npm run bench that throughput did not drop" with the move off `startStandaloneServer`.
+ * The same build serves the same warm load in four ways, each in a fresh gateway process with the same
+ * Apollo server, plugins, services and warm-up (standalone-edge.ts):
+ * - standalone: Apollo's standalone handler, bare, as the gateway had it before the edge;
+ * - standalone + the edge's books: the same handler also keeping the books the edge keeps per request
+ *   (request id, request record, metrics) through the same code;
+ * - fastify: the gateway's edge;
+ * - fastify + request log: the same at LOG_LEVEL=info, as deployed (the others run at warn).
+ * The variants alternate, in a rotated order each round, so that a drift of the machine's speed hits
+ * them alike; each is measured warm (EDGE_WARM_REQUESTS first), pinned to one core (pinToCpu).
+ */
+async function edgePhase(env: Environment, workload: Workload, options: BenchOptions): Promise<EdgeResult> {
+  const variants: EdgeResult["variants"] = EDGE_VARIANTS.map(({ edge }) => ({
+    edge,
+    rps: [],
+    cpuMsPerRequest: [],
+    p99: [],
+    errors: 0,
+    requests: 0,
+  }));
+  const cores = os.cpus().length;
+  let pinnedCpu: number | null = cores >= 2 ? cores - 1 : null;
+  for (let round = 0; round < EDGE_ROUNDS; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (round + k) % variants.length;
+      const variant = variants[i] as EdgeResult["variants"][number];
+      env.sims.bridge.resetRateLimit();
+      const gateway = await GatewayProcess.start(
+        { ...env.gatewayEnv, GATEWAY_PLANNING: "on", ...EDGE_VARIANTS[i]?.env },
+        options.gatewayNodeArgs,
+      );
+      try {
+        if (pinnedCpu !== null && !pinToCpu(gateway.pid, pinnedCpu)) pinnedCpu = null;
+        await postGraphQL(gateway.url, WARM_UP, env.agent, REQUEST_TIMEOUT_S * 1000);
+        // The indexes and pages the load reads, as in the workload's own run; then the JIT's warm-up.
+        await coldPhase(env, gateway, workload);
+        await drive(gateway.url, workload, workload.connections ?? options.connections, {
+          requests: EDGE_WARM_REQUESTS,
+        });
+        const before = await gateway.stats();
+        const { result, errors } = await drive(
+          gateway.url,
+          workload,
+          workload.connections ?? options.connections,
+          options.requests === undefined
+            ? { durationSec: options.durationSec }
+            : { requests: options.requests },
+        );
+        const after = await gateway.stats();
+        const requests = result.requests.total;
+        variant.rps.push(requests / result.duration);
+        variant.cpuMsPerRequest.push(
+          requests === 0 ? NaN : (after.cpuMicros - before.cpuMicros) / 1000 / requests,
+        );
+        variant.p99.push(result.latency.p99);
+        variant.errors += errors;
+        variant.requests += requests;
+      } finally {
+        await gateway.stop();
+      }
+    }
+  }
+  return { workload: workload.title, pinnedCpu, variants };
+}
+
 /** The worse of two event-loop reports, figure by figure. */
 function worstOf(a: EventLoopDelay, b: EventLoopDelay): EventLoopDelay {
   const cpu =
@@ -648,6 +771,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   const results: WorkloadResult[] = [];
   const sequences: SequenceResult[] = [];
   let replicaResult: ReplicaResult | null = null;
+  let edge: EdgeResult[] | null = null;
   let probe: LatencyProbe | null = null;
   try {
     for (const workload of workloads) {
@@ -722,6 +846,16 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         `  cold ${replicaResult.coldCalls.agent}+${replicaResult.coldCalls.bridge}; ${replicaResult.rps.toFixed(0)} req/s`,
       );
     }
+    if (options.only === undefined || options.only.includes("edge")) {
+      edge = [];
+      for (const workload of canonical.filter((w) => EDGE_WORKLOADS.includes(w.id))) {
+        log(`edge: ${workload.id}, standalone against Fastify, ${EDGE_ROUNDS} rounds`);
+        const result = await edgePhase(env, workload, options);
+        edge.push(result);
+        for (const v of result.variants)
+          log(`  ${v.edge}: ${v.rps.map((r) => r.toFixed(0)).join(", ")} req/s`);
+      }
+    }
     if (options.sequence ?? options.only === undefined) {
       for (const mode of options.modes ?? (["planning", "baseline"] as const)) {
         log(`all workloads in sequence / ${mode}: one gateway`);
@@ -764,6 +898,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     probe,
     sequences,
     replicas: replicaResult,
+    edge,
     decode,
     startedAt,
     totalSec: (performance.now() - started) / 1000,

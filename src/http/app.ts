@@ -56,6 +56,16 @@ export interface EdgeDependencies {
   explorerAssetsDir: string;
 }
 
+/**
+ * What serves `deps.apollo` on `server`: routing, the body, the caller and everything before GraphQL. The
+ * gateway's is `createHttpApp` below; the bench's edge comparison (scripts/bench/standalone-edge.ts)
+ * passes Apollo's standalone handler instead, over the same Apollo server, services and server timeouts.
+ */
+export type HttpEdgeFactory = (
+  deps: EdgeDependencies,
+  server: Server,
+) => Promise<{ close(): Promise<unknown> }>;
+
 type Hook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 function header(request: FastifyRequest, name: string): string | undefined {
