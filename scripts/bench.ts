@@ -66,6 +66,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; outDir: string }
     connections: int("connections", values.connections, base.connections, 1),
     burst: int("burst", values.burst, base.burst, 1),
     probeRequests: base.probeRequests,
+    ...(base.edgeWarmRequests === undefined ? {} : { edgeWarmRequests: base.edgeWarmRequests }),
     ...(values["gateway-node-args"] === undefined
       ? {}
       : { gatewayNodeArgs: values["gateway-node-args"].split(" ").filter((a) => a !== "") }),

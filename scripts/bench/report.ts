@@ -223,7 +223,7 @@ function renderEdge(results: EdgeResult[]): string[] {
   lines.push(
     "",
     "Each run is a fresh gateway process of this build (same Apollo server, plugins, services and warm-up), " +
-      "its cold request, then the workload's load; the variants alternate in a rotated order" +
+      "its cold request, 15,000 warm-up requests, then the measured load; the variants alternate in a rotated order" +
       (pinned === null
         ? " (not pinned to a CPU: taskset was not available). "
         : `, each pinned to CPU ${pinned} (taskset). `) +

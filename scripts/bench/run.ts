@@ -47,6 +47,8 @@ export interface BenchOptions {
   sequence?: boolean;
   /** Extra gateway environment (e.g. GATEWAY_TRAFFIC_MAX_AGE_MS). */
   gatewayEnv?: Record<string, string>;
+  /** Requests each gateway of the edge comparison serves before its measured load (EDGE_WARM_REQUESTS). */
+  edgeWarmRequests?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -70,6 +72,7 @@ export const QUICK_OPTIONS: BenchOptions = {
   connections: 4,
   burst: 40,
   probeRequests: 30,
+  edgeWarmRequests: 500,
 };
 
 export type Mode = "planning" | "baseline";
@@ -656,7 +659,7 @@ async function edgePhase(env: Environment, workload: Workload, options: BenchOpt
         // The indexes and pages the load reads, as in the workload's own run; then the JIT's warm-up.
         await coldPhase(env, gateway, workload);
         await drive(gateway.url, workload, workload.connections ?? options.connections, {
-          requests: EDGE_WARM_REQUESTS,
+          requests: options.edgeWarmRequests ?? EDGE_WARM_REQUESTS,
         });
         const before = await gateway.stats();
         const { result, errors } = await drive(
