@@ -588,8 +588,12 @@ async function sharedReadsMemory(url: string): Promise<{ keys: number; bytes: nu
   }
 }
 
-/** Gateway processes per edge variant and workload in the edge comparison (alternated). */
-const EDGE_ROUNDS = 3;
+/**
+ * Gateway processes per edge variant and workload in the edge comparison (alternated). Five: now and then
+ * a process lands in a slow state for its whole life (~1.6× the CPU per request, pinned or not), and
+ * with three rounds two such runs of one variant turned its median around.
+ */
+const EDGE_ROUNDS = 5;
 /**
  * Requests each gateway serves before the measured load: a process's CPU per request falls for its first
  * ~15,000 requests as V8 optimises the request path (chunks of 5,000 `customer(id)` on one pinned core:
