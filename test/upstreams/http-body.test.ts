@@ -99,15 +99,17 @@ describe("sendHttp's body text", () => {
         },
       );
     try {
-      // The calls go out first; then ~400 ms of work queued first come, first served: their answers
-      // arrive between two pieces of it, and their decodes wait behind the rest.
-      const read = get(100, false).then(
+      // The calls go out first; then ~1.2 s of work queued first come, first served: their answers
+      // arrive between two pieces of it, and their decodes wait behind the rest. The deadline leaves the
+      // answers 300 ms to arrive (at 100 ms a loaded CI machine once delivered the mutation's too late,
+      // a network timeout rather than the dropped decode this is about).
+      const read = get(300, false).then(
         () => "answered",
         (error: unknown) => error,
       );
-      const mutation = get(100, true).then((res) => res.text);
+      const mutation = get(300, true).then((res) => res.text);
       const patient = get(20_000, false).then((res) => res.text);
-      await backlog(80, 5);
+      await backlog(80, 15);
       const error = await read;
       expect(isUpstreamError(error)).toBe(true);
       expect(error).toMatchObject({ kind: "timeout", gatewaySide: true, cancelled: false });
