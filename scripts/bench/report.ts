@@ -1,5 +1,5 @@
 /** The bench report as Markdown: the table, the targets of issue §6 met or missed, and the evidence. */
-import { DECODE_RATIO_TARGET, DECODE_STALL_TARGET_MS, renderDecodeMarkdown } from "./decode";
+import { DECODE_RATIO_TARGET, DECODE_STALL_TARGET_MS, median, renderDecodeMarkdown } from "./decode";
 import type { BenchReport, EdgeResult, ModeResult, WorkloadResult } from "./run";
 import type { Calls } from "./workloads";
 
@@ -141,15 +141,6 @@ function coldTargets(report: BenchReport): Target[] {
   return out;
 }
 
-function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 type EdgeFigures = EdgeResult["variants"][number];
 
 function edgeVariant(result: EdgeResult, edge: EdgeFigures["edge"]): EdgeFigures | undefined {
@@ -162,7 +153,7 @@ function edgeVariant(result: EdgeResult, edge: EdgeFigures["edge"]): EdgeFigures
  * req/s at least the standalone handler's, less EDGE_TOLERANCE — the run-to-run spread of one variant
  * on this machine, which alternating the variants does not remove.
  */
-export const EDGE_TOLERANCE = 0.05;
+const EDGE_TOLERANCE = 0.05;
 
 function edgeTargets(report: BenchReport): Target[] {
   return (report.edge ?? []).flatMap((result) => {
@@ -211,6 +202,7 @@ function renderEdge(results: EdgeResult[]): string[] {
     "|---|---|---|---:|---|---:|---:|---|",
   );
   const pinned = results.find((r) => r.pinnedCpu !== null)?.pinnedCpu ?? null;
+  const warmRequests = results[0]?.warmRequests ?? 0;
   for (const result of results) {
     for (const v of result.variants) {
       lines.push(
@@ -223,7 +215,8 @@ function renderEdge(results: EdgeResult[]): string[] {
   lines.push(
     "",
     "Each run is a fresh gateway process of this build (same Apollo server, plugins, services and warm-up), " +
-      "its cold request, 15,000 warm-up requests, then the measured load; the variants alternate in a rotated order" +
+      `its cold request, ${warmRequests.toLocaleString("en")} warm-up requests, then the measured load; ` +
+      "the variants alternate in a rotated order" +
       (pinned === null
         ? " (not pinned to a CPU: taskset was not available). "
         : `, each pinned to CPU ${pinned} (taskset). `) +

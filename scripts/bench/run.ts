@@ -182,6 +182,8 @@ export interface EdgeResult {
   workload: string;
   /** The CPU every gateway process of the comparison was pinned to (taskset), or null when it was not. */
   pinnedCpu: number | null;
+  /** Requests each gateway served before its measured load. */
+  warmRequests: number;
   /** Per variant, one figure per round, in the order run. */
   variants: {
     edge: EdgeVariant;
@@ -646,6 +648,7 @@ async function edgePhase(env: Environment, workload: Workload, options: BenchOpt
     errors: 0,
     requests: 0,
   }));
+  const warmRequests = options.edgeWarmRequests ?? EDGE_WARM_REQUESTS;
   const cores = os.cpus().length;
   let pinnedCpu: number | null = cores >= 2 ? cores - 1 : null;
   for (let round = 0; round < EDGE_ROUNDS; round++) {
@@ -663,7 +666,7 @@ async function edgePhase(env: Environment, workload: Workload, options: BenchOpt
         // The indexes and pages the load reads, as in the workload's own run; then the JIT's warm-up.
         await coldPhase(env, gateway, workload);
         await drive(gateway.url, workload, workload.connections ?? options.connections, {
-          requests: options.edgeWarmRequests ?? EDGE_WARM_REQUESTS,
+          requests: warmRequests,
         });
         const before = await gateway.stats();
         const { result, errors } = await drive(
@@ -688,7 +691,7 @@ async function edgePhase(env: Environment, workload: Workload, options: BenchOpt
       }
     }
   }
-  return { workload: workload.title, pinnedCpu, variants };
+  return { workload: workload.title, pinnedCpu, warmRequests, variants };
 }
 
 /** The worse of two event-loop reports, figure by figure. */

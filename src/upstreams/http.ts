@@ -471,8 +471,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
  */
 export function numberText(value: unknown): string | undefined {
   if (isLosslessNumber(value)) return value.value;
-  if (typeof value === "string" && isJsonNumberText(value.trim())) return value.trim();
-  return undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  return isJsonNumberText(text) ? text : undefined;
 }
 
 const SHORT_CANONICAL_INTEGER = /^(?:0|-?[1-9]\d{0,14})$/;
