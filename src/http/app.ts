@@ -9,14 +9,12 @@ import Fastify, {
   type FastifyRequest,
   type HookHandlerDoneFunction,
 } from "fastify";
-import { setMaxListeners } from "node:events";
-import type { Server, ServerResponse } from "node:http";
+import type { Server } from "node:http";
 import { constants as zlib } from "node:zlib";
 import { AuthenticationError, type TokenVerifier } from "../auth/jwt";
 import { anonymousCaller, hasScope, Scope, unprovenCaller, type Caller } from "../auth/scopes";
 import type { GatewayConfig } from "../config";
 import { createContext, requestIdFrom, type GatewayContext, type GatewayServices } from "../context";
-import type { ClientLink } from "../upstreams/request-scope";
 import { ErrorCode } from "../errors/codes";
 import { mustYield, takeTurn } from "../lib/cooperate";
 import { explorerRoutes } from "../explorer/explorer";
@@ -30,6 +28,7 @@ import {
 } from "../persisted-documents/edge";
 import { auditRefusedAtEdge } from "../plugins/audit";
 import type { CallerRateLimit } from "./caller-rate-limit";
+import { clientOf } from "./client-link";
 import { healthRoutes } from "./health";
 import { errorHandler, notFound, sendGraphQLError } from "./json-errors";
 import type { Lifecycle } from "./lifecycle";
@@ -217,30 +216,6 @@ function rateLimit(deps: EdgeDependencies): Hook | null {
         { retryAfterSeconds: retryAfter },
       );
     }, done);
-  };
-}
-
-/**
- * The client of one request, for the read path: it has gone when the response closed (the connection
- * ended) without having finished. The abort signal is made only when an upstream call first needs it
- * (a request answered without one never does); a client already gone by then gets an aborted signal.
- * One listener per request; the read path stops the upstream work only this request needed
- * (src/upstreams/reads/).
- */
-function clientOf(res: ServerResponse): ClientLink {
-  const gone = () => res.closed && !res.writableFinished;
-  return {
-    gone,
-    signal() {
-      if (gone()) return AbortSignal.abort();
-      const controller = new AbortController();
-      // Each upstream read the request waits for listens to it (and lets go when the read settles).
-      setMaxListeners(0, controller.signal);
-      res.once("close", () => {
-        if (!res.writableFinished) controller.abort();
-      });
-      return controller.signal;
-    },
   };
 }
 
