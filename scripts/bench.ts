@@ -26,7 +26,7 @@ const USAGE =
   "Workload ids: traffic-page, profile-page, twenty-names, profiles-customers, customer-by-id, decode\n" +
   "  (decode: the in-process decoding cost of one full upstream page), replicas (3 gateway processes\n" +
   "  sharing one Redis; needs redis-server, which installs itself on Debian as root), edge (the same\n" +
-  "  gateway behind startStandaloneServer's handler and behind its Fastify edge, alternated).";
+  "  gateway behind startStandaloneServer's handler and behind its Fastify edge, alternated in one process).";
 
 function parseOptions(argv: string[]): { options: BenchOptions; outDir: string } | null {
   const { values } = parseArgs({
@@ -67,6 +67,8 @@ function parseOptions(argv: string[]): { options: BenchOptions; outDir: string }
     burst: int("burst", values.burst, base.burst, 1),
     probeRequests: base.probeRequests,
     ...(base.edgeWarmRequests === undefined ? {} : { edgeWarmRequests: base.edgeWarmRequests }),
+    ...(base.edgeProcesses === undefined ? {} : { edgeProcesses: base.edgeProcesses }),
+    ...(base.edgeRounds === undefined ? {} : { edgeRounds: base.edgeRounds }),
     ...(values["gateway-node-args"] === undefined
       ? {}
       : { gatewayNodeArgs: values["gateway-node-args"].split(" ").filter((a) => a !== "") }),

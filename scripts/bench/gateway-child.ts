@@ -11,7 +11,7 @@ import { loadConfig } from "../../src/config";
 import { logger } from "../../src/logger";
 import { startGateway } from "../../src/server";
 import type { ChildMessage, EventLoopDelay, ParentMessage } from "./protocol";
-import { standaloneEdge } from "./standalone-edge";
+import { edgeComparison, standaloneEdge } from "./standalone-edge";
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -95,13 +95,16 @@ async function main(): Promise<void> {
   if (!config.agent || !config.bridge)
     throw new Error("the bench must pass AGENT_BASE_URL and BRIDGE_BASE_URL");
   // BENCH_EDGE=standalone (or standalone-books): Apollo's standalone handler instead of the gateway's
-  // edge (run.ts, edgePhase).
+  // edge; all: both beside the gateway's edge (run.ts, edgePhase).
+  const comparison = process.env.BENCH_EDGE === "all" ? edgeComparison() : null;
   const edge =
-    process.env.BENCH_EDGE === "standalone"
-      ? standaloneEdge({ books: false })
-      : process.env.BENCH_EDGE === "standalone-books"
-        ? standaloneEdge({ books: true })
-        : undefined;
+    comparison !== null
+      ? comparison.factory
+      : process.env.BENCH_EDGE === "standalone"
+        ? standaloneEdge({ books: false })
+        : process.env.BENCH_EDGE === "standalone-books"
+          ? standaloneEdge({ books: true })
+          : undefined;
   const gateway = await startGateway(config, { agent: config.agent, bridge: config.bridge }, 0, {
     ...(edge === undefined ? {} : { edge }),
   });
@@ -127,6 +130,10 @@ async function main(): Promise<void> {
         cpuMicros: cpuMicros(),
       });
       loop.reset();
+    } else if (message.type === "log-level") {
+      // Child loggers made without a level of their own (the edge's request logger) follow the root's.
+      logger.level = message.level;
+      send({ type: "log-level", level: logger.level });
     } else if (message.type === "stop") {
       clearInterval(sampler);
       // Planning-off runs may leave upstream work in flight: do not wait for it past a moment.
@@ -140,7 +147,12 @@ async function main(): Promise<void> {
   const url = new URL(gateway.url);
   // The server listens on 0.0.0.0; "localhost" may resolve to ::1 first.
   url.hostname = "127.0.0.1";
-  send({ type: "ready", url: url.toString(), pid: process.pid });
+  send({
+    type: "ready",
+    url: url.toString(),
+    pid: process.pid,
+    ...(comparison === null ? {} : { edges: comparison.urls() }),
+  });
 }
 
 main().catch((error: unknown) => {

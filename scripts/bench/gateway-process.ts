@@ -22,6 +22,8 @@ export class GatewayProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: URL,
+    /** With BENCH_EDGE=all: the standalone handlers' URLs beside the gateway's edge (`url`). */
+    readonly edges: Record<"standalone" | "standalone-books", URL> | null = null,
   ) {}
 
   /** `nodeArgs`: extra Node flags for the gateway process, e.g. --cpu-prof to profile it. */
@@ -48,7 +50,16 @@ export class GatewayProcess {
         if (message.type === "ready") {
           clearTimeout(timer);
           child.off("message", onMessage);
-          const gateway = new GatewayProcess(child, new URL(message.url));
+          const gateway = new GatewayProcess(
+            child,
+            new URL(message.url),
+            message.edges === undefined
+              ? null
+              : {
+                  standalone: new URL(message.edges.standalone),
+                  "standalone-books": new URL(message.edges["standalone-books"]),
+                },
+          );
           child.stderr?.on("data", (chunk: Buffer) => {
             gateway.stderrTail = (gateway.stderrTail + chunk.toString("utf8")).slice(-4000);
           });
@@ -74,23 +85,36 @@ export class GatewayProcess {
     this.child.send(message);
   }
 
-  /** The child's peak RSS so far (bytes), its event-loop delay since the previous call, its CPU so far. */
-  stats(): Promise<{ peakRssBytes: number; eventLoop: EventLoopDelay; cpuMicros: number }> {
+  /** Sends `message` and resolves with the child's answer of type `answer`. */
+  private ask<T extends ChildMessage["type"]>(
+    message: ParentMessage,
+    answer: T,
+  ): Promise<Extract<ChildMessage, { type: T }>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the gateway did not report its memory")), 5000);
-      const onMessage = (message: ChildMessage) => {
-        if (message.type !== "stats") return;
+      const timer = setTimeout(() => {
+        this.child.off("message", onMessage);
+        reject(new Error(`the gateway did not answer a ${message.type} message`));
+      }, 5000);
+      const onMessage = (reply: ChildMessage) => {
+        if (reply.type !== answer) return;
         clearTimeout(timer);
         this.child.off("message", onMessage);
-        resolve({
-          peakRssBytes: message.peakRssBytes,
-          eventLoop: message.eventLoop,
-          cpuMicros: message.cpuMicros,
-        });
+        resolve(reply as Extract<ChildMessage, { type: T }>);
       };
       this.child.on("message", onMessage);
-      this.send({ type: "stats" });
+      this.send(message);
     });
+  }
+
+  /** The child's peak RSS so far (bytes), its event-loop delay since the previous call, its CPU so far. */
+  async stats(): Promise<{ peakRssBytes: number; eventLoop: EventLoopDelay; cpuMicros: number }> {
+    const { peakRssBytes, eventLoop, cpuMicros } = await this.ask({ type: "stats" }, "stats");
+    return { peakRssBytes, eventLoop, cpuMicros };
+  }
+
+  /** Sets the level of the child's root logger (and so of the edge's request logger). */
+  async setLogLevel(level: string): Promise<void> {
+    await this.ask({ type: "log-level", level }, "log-level");
   }
 
   /**

@@ -1,8 +1,14 @@
 /** Messages between the bench and its gateway child process (scripts/bench/gateway-child.ts). */
-export type ParentMessage = { type: "stats" } | { type: "stop" };
+export type ParentMessage =
+  | { type: "stats" }
+  | { type: "stop" }
+  /** The root logger's level, which its children without a level of their own follow (answered with "log-level"). */
+  | { type: "log-level"; level: string };
 
 export type ChildMessage =
-  | { type: "ready"; url: string; pid: number }
+  /** `edges`: with BENCH_EDGE=all, the standalone handlers' URLs beside the gateway's edge (`url`). */
+  | { type: "ready"; url: string; pid: number; edges?: Record<"standalone" | "standalone-books", string> }
+  | { type: "log-level"; level: string }
   | { type: "failed"; message: string }
   | {
       type: "stats";

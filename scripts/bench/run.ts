@@ -47,8 +47,12 @@ export interface BenchOptions {
   sequence?: boolean;
   /** Extra gateway environment (e.g. GATEWAY_TRAFFIC_MAX_AGE_MS). */
   gatewayEnv?: Record<string, string>;
-  /** Requests each gateway of the edge comparison serves before its measured load (EDGE_WARM_REQUESTS). */
+  /** Requests each gateway of the edge comparison serves before its measured rounds (EDGE_WARM_REQUESTS). */
   edgeWarmRequests?: number;
+  /** Gateway processes per workload of the edge comparison (EDGE_PROCESSES). */
+  edgeProcesses?: number;
+  /** Measured rounds per process of the edge comparison (EDGE_ROUNDS). */
+  edgeRounds?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -73,6 +77,8 @@ export const QUICK_OPTIONS: BenchOptions = {
   burst: 40,
   probeRequests: 30,
   edgeWarmRequests: 500,
+  edgeProcesses: 1,
+  edgeRounds: 2,
 };
 
 export type Mode = "planning" | "baseline";
@@ -177,14 +183,17 @@ export interface SequenceResult {
 export type EdgeVariant =
   "standalone" | "standalone + the edge's books" | "fastify" | "fastify + request log";
 
-/** One workload's warm load through each edge, alternated over EDGE_ROUNDS gateway processes each. */
+/** One workload's warm load through each edge, in rounds, in each of `processes` gateway processes. */
 export interface EdgeResult {
   workload: string;
   /** The CPU every gateway process of the comparison was pinned to (taskset), or null when it was not. */
   pinnedCpu: number | null;
-  /** Requests each gateway served before its measured load. */
+  /** Requests each gateway served through each edge before its measured rounds. */
   warmRequests: number;
-  /** Per variant, one figure per round, in the order run. */
+  processes: number;
+  /** Measured rounds per process. */
+  rounds: number;
+  /** Per variant, one figure per round, process after process: index j is the same round for all. */
   variants: {
     edge: EdgeVariant;
     rps: number[];
@@ -591,27 +600,47 @@ async function sharedReadsMemory(url: string): Promise<{ keys: number; bytes: nu
 }
 
 /**
- * Gateway processes per edge variant and workload in the edge comparison (alternated). Five: now and then
- * a process lands in a slow state for its whole life (~1.6× the CPU per request, pinned or not), and
- * with three rounds two such runs of one variant turned its median around.
+ * Gateway processes per workload in the edge comparison; each serves every variant (BENCH_EDGE=all).
+ * Between processes the machine's speed differs by up to 1.6× (now and then a process lands in a slow
+ * state for its whole life, pinned or not); within one process the variants share it, so each round's
+ * figures are compared with the same round's, and the processes only add samples.
  */
-const EDGE_ROUNDS = 5;
+const EDGE_PROCESSES = 3;
+/** Measured rounds per process: each variant's load once per round, in a rotated order. */
+const EDGE_ROUNDS = 6;
+/** One variant's load in one round, seconds (the workload's load phase, at most this). */
+const EDGE_CHUNK_SEC = 2;
 /**
- * Requests each gateway serves before the measured load: a process's CPU per request falls for its first
- * ~15,000 requests as V8 optimises the request path (chunks of 5,000 `customer(id)` on one pinned core:
- * 0.29, 0.23, 0.21, then 0.20 ms), and the Fastify edge's more code takes longer to get there. Throughput
- * is compared warm.
+ * Requests each gateway serves through each edge before the measured rounds: a process's CPU per
+ * request falls for its first ~15,000 requests as V8 optimises the request path (chunks of 5,000
+ * `customer(id)` on one pinned core: 0.29, 0.23, 0.21, then 0.20 ms). Throughput is compared warm.
  */
 const EDGE_WARM_REQUESTS = 15_000;
 /** The edge comparison's workloads: the smallest request (the edge's share is largest) and a page. */
 const EDGE_WORKLOADS = ["customer-by-id", "traffic-page"];
 
-const EDGE_VARIANTS: { edge: EdgeVariant; env: Record<string, string> }[] = [
-  { edge: "standalone", env: { BENCH_EDGE: "standalone", LOG_LEVEL: "warn" } },
-  { edge: "standalone + the edge's books", env: { BENCH_EDGE: "standalone-books", LOG_LEVEL: "warn" } },
-  { edge: "fastify", env: { BENCH_EDGE: "fastify", LOG_LEVEL: "warn" } },
-  { edge: "fastify + request log", env: { BENCH_EDGE: "fastify", LOG_LEVEL: "info" } },
+const EDGE_VARIANTS: EdgeVariant[] = [
+  "standalone",
+  "standalone + the edge's books",
+  "fastify",
+  "fastify + request log",
 ];
+
+/** Where a comparison process serves `variant`, and the log level it is loaded at. */
+function edgeTarget(gateway: GatewayProcess, variant: EdgeVariant): { url: URL; logLevel: string } {
+  const edges = gateway.edges;
+  if (edges === null) throw new Error("the edge comparison's gateway serves no standalone handler");
+  switch (variant) {
+    case "standalone":
+      return { url: edges.standalone, logLevel: "warn" };
+    case "standalone + the edge's books":
+      return { url: edges["standalone-books"], logLevel: "warn" };
+    case "fastify":
+      return { url: gateway.url, logLevel: "warn" };
+    case "fastify + request log":
+      return { url: gateway.url, logLevel: "info" };
+  }
+}
 
 /**
  * Pins a process and its threads to one CPU (Linux `taskset`); false where that is not possible. The
@@ -629,18 +658,18 @@ function pinToCpu(pid: number, cpu: number): boolean {
 
 /**
  * Issue 7: "show in npm run bench that throughput did not drop" with the move off `startStandaloneServer`.
- * The same build serves the same warm load in four ways, each in a fresh gateway process with the same
- * Apollo server, plugins, services and warm-up (standalone-edge.ts):
+ * One gateway process of this build serves the same warm load in four ways, over the same started Apollo
+ * server, plugins, services and warm-up (standalone-edge.ts, `edgeComparison`):
  * - standalone: Apollo's standalone handler, bare, as the gateway had it before the edge;
  * - standalone + the edge's books: the same handler also keeping the books the edge keeps per request
- *   (request id, request record, metrics) through the same code;
+ *   (request id, request record and metrics) through the same code;
  * - fastify: the gateway's edge;
  * - fastify + request log: the same at LOG_LEVEL=info, as deployed (the others run at warn).
- * The variants alternate, in a rotated order each round, so that a drift of the machine's speed hits
- * them alike; each is measured warm (EDGE_WARM_REQUESTS first), pinned to one core (pinToCpu).
+ * Each round loads every variant once, in a rotated order, so that the process's and the machine's
+ * state hits them alike; EDGE_PROCESSES processes, each pinned to one core (pinToCpu) and warm.
  */
 async function edgePhase(env: Environment, workload: Workload, options: BenchOptions): Promise<EdgeResult> {
-  const variants: EdgeResult["variants"] = EDGE_VARIANTS.map(({ edge }) => ({
+  const variants: EdgeResult["variants"] = EDGE_VARIANTS.map((edge) => ({
     edge,
     rps: [],
     cpuMsPerRequest: [],
@@ -648,50 +677,63 @@ async function edgePhase(env: Environment, workload: Workload, options: BenchOpt
     errors: 0,
     requests: 0,
   }));
+  const processes = options.edgeProcesses ?? EDGE_PROCESSES;
+  const rounds = options.edgeRounds ?? EDGE_ROUNDS;
   const warmRequests = options.edgeWarmRequests ?? EDGE_WARM_REQUESTS;
+  const connections = workload.connections ?? options.connections;
+  const chunk =
+    options.requests === undefined
+      ? { durationSec: Math.min(EDGE_CHUNK_SEC, options.durationSec) }
+      : { requests: options.requests };
   const cores = os.cpus().length;
   let pinnedCpu: number | null = cores >= 2 ? cores - 1 : null;
-  for (let round = 0; round < EDGE_ROUNDS; round++) {
-    for (let k = 0; k < variants.length; k++) {
-      const i = (round + k) % variants.length;
-      const variant = variants[i] as EdgeResult["variants"][number];
-      env.sims.bridge.resetRateLimit();
-      const gateway = await GatewayProcess.start(
-        { ...env.gatewayEnv, GATEWAY_PLANNING: "on", ...EDGE_VARIANTS[i]?.env },
-        options.gatewayNodeArgs,
-      );
-      try {
-        if (pinnedCpu !== null && !pinToCpu(gateway.pid, pinnedCpu)) pinnedCpu = null;
-        await postGraphQL(gateway.url, WARM_UP, env.agent, REQUEST_TIMEOUT_S * 1000);
-        // The indexes and pages the load reads, as in the workload's own run; then the JIT's warm-up.
-        await coldPhase(env, gateway, workload);
-        await drive(gateway.url, workload, workload.connections ?? options.connections, {
-          requests: warmRequests,
-        });
-        const before = await gateway.stats();
-        const { result, errors } = await drive(
-          gateway.url,
-          workload,
-          workload.connections ?? options.connections,
-          options.requests === undefined
-            ? { durationSec: options.durationSec }
-            : { requests: options.requests },
-        );
-        const after = await gateway.stats();
-        const requests = result.requests.total;
-        variant.rps.push(requests / result.duration);
-        variant.cpuMsPerRequest.push(
-          requests === 0 ? NaN : (after.cpuMicros - before.cpuMicros) / 1000 / requests,
-        );
-        variant.p99.push(result.latency.p99);
-        variant.errors += errors;
-        variant.requests += requests;
-      } finally {
-        await gateway.stop();
+  for (let p = 0; p < processes; p++) {
+    env.sims.bridge.resetRateLimit();
+    const gateway = await GatewayProcess.start(
+      { ...env.gatewayEnv, GATEWAY_PLANNING: "on", BENCH_EDGE: "all", LOG_LEVEL: "warn" },
+      options.gatewayNodeArgs,
+    );
+    try {
+      if (pinnedCpu !== null && !pinToCpu(gateway.pid, pinnedCpu)) pinnedCpu = null;
+      await postGraphQL(gateway.url, WARM_UP, env.agent, REQUEST_TIMEOUT_S * 1000);
+      // The indexes and pages the load reads, as in the workload's own run; then the JIT's warm-up,
+      // through every edge.
+      await coldPhase(env, gateway, workload);
+      // Each edge's own code is as warm as a process alone on it would be: warmRequests through each of
+      // the three, in thirds, alternated (the Fastify edge's first rounds ran at 55-65 % of the standalone
+      // handler's req/s after 5,000).
+      for (let w = 0; w < 3; w++) {
+        for (const edge of EDGE_VARIANTS.slice(0, 3)) {
+          await drive(edgeTarget(gateway, edge).url, workload, connections, {
+            requests: Math.ceil(warmRequests / 3),
+          });
+        }
       }
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < variants.length; k++) {
+          const i = (p * rounds + round + k) % variants.length;
+          const variant = variants[i] as EdgeResult["variants"][number];
+          const { url, logLevel } = edgeTarget(gateway, variant.edge);
+          if (logLevel !== "warn") await gateway.setLogLevel(logLevel);
+          const before = await gateway.stats();
+          const { result, errors } = await drive(url, workload, connections, chunk);
+          const after = await gateway.stats();
+          if (logLevel !== "warn") await gateway.setLogLevel("warn");
+          const requests = result.requests.total;
+          variant.rps.push(requests / result.duration);
+          variant.cpuMsPerRequest.push(
+            requests === 0 ? NaN : (after.cpuMicros - before.cpuMicros) / 1000 / requests,
+          );
+          variant.p99.push(result.latency.p99);
+          variant.errors += errors;
+          variant.requests += requests;
+        }
+      }
+    } finally {
+      await gateway.stop();
     }
   }
-  return { workload: workload.title, pinnedCpu, warmRequests, variants };
+  return { workload: workload.title, pinnedCpu, warmRequests, processes, rounds, variants };
 }
 
 /** The worse of two event-loop reports, figure by figure. */
@@ -859,7 +901,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     if (options.only === undefined || options.only.includes("edge")) {
       edge = [];
       for (const workload of canonical.filter((w) => EDGE_WORKLOADS.includes(w.id))) {
-        log(`edge: ${workload.id}, standalone against Fastify, ${EDGE_ROUNDS} rounds`);
+        log(`edge: ${workload.id}, standalone against Fastify, alternated in each gateway process`);
         const result = await edgePhase(env, workload, options);
         edge.push(result);
         for (const v of result.variants)

@@ -6,7 +6,8 @@
  */
 import { startSimulators } from "../../src/simulators";
 import type { Simulators } from "../../src/simulators/types";
-import { standaloneEdge } from "../../scripts/bench/standalone-edge";
+import { edgeComparison, standaloneEdge } from "../../scripts/bench/standalone-edge";
+import { createLogger } from "../../src/logger";
 import { coldStart, startStack, type TestStack } from "../support/gateway";
 
 const PAGE = `query Page { customers(first: 5) { totalCount nodes { id userName traffic { rechargedMb remainingMb usedMb } } } }`;
@@ -57,5 +58,55 @@ describe("bench: the standalone edge of the edge comparison", () => {
     expect(answer.headers.get("x-request-id")).toBeNull();
     await new Promise((resolve) => setImmediate(resolve));
     expect(bare.logs().filter((line) => line.msg === "graphql request")).toEqual([]);
+  });
+
+  it("all in one process: the standalone handlers on ports of their own, the request log follows the root logger's level", async () => {
+    let logText = "";
+    const logger = createLogger({
+      level: "warn",
+      destination: { write: (line: string) => void (logText += line) },
+    });
+    const comparison = edgeComparison();
+    const all = await startStack({ simulators: sims, start: { edge: comparison.factory, logger } });
+    try {
+      const post = async (url: string, requestId: string) => {
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-request-id": requestId },
+          body: JSON.stringify({ query: PAGE }),
+        });
+        return { res, body: (await res.json()) as { data?: unknown } };
+      };
+      const expected = await fastify.gql(PAGE);
+      const urls = comparison.urls();
+      expect(new URL(urls.standalone).port).not.toBe(new URL(all.url).port);
+      for (const url of [all.url, urls.standalone, urls["standalone-books"]]) {
+        const { res, body } = await post(url, "warn-1");
+        expect(res.status).toBe(200);
+        expect(body.data).toEqual(expected.data);
+      }
+      const recorded = (requestId: string) =>
+        logText
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((line) => line.msg === "graphql request" && line.requestId === requestId);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(recorded("warn-1")).toEqual([]);
+      // The bench switches the root logger's level in a running gateway: the edge's request logger, made
+      // from it at start-up, must follow.
+      logger.level = "info";
+      await post(all.url, "info-1");
+      await post(urls["standalone-books"], "info-2");
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(recorded("info-1")).toHaveLength(1);
+      expect(recorded("info-2")).toHaveLength(1);
+      logger.level = "warn";
+      await post(all.url, "warn-2");
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(recorded("warn-2")).toEqual([]);
+    } finally {
+      await all.close();
+    }
   });
 });
