@@ -244,8 +244,8 @@ function renderEdge(results: EdgeResult[]): string[] {
       "standalone: Apollo's startStandaloneServer request handler (cors, body-parser, finalhandler; no routing, " +
       "no caller, no request log); standalone + the edge's books: the same handler also keeping the request id, " +
       "request record and metrics through the edge's own code (src/http/observe.ts); fastify: the gateway's " +
-      "edge; all three at LOG_LEVEL=warn. fastify + request log: the edge at LOG_LEVEL=info, as deployed (one " +
-      "`graphql request` record per request). CPU: the gateway process, all threads, over the load ÷ its requests.",
+      "edge; all three at LOG_LEVEL=warn. fastify + request log: the edge with the root logger switched to info " +
+      "for its load, as deployed (one `graphql request` record per request). CPU: the gateway process, all threads, over the load ÷ its requests.",
   );
   return lines;
 }
