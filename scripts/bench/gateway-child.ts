@@ -11,7 +11,7 @@ import { loadConfig } from "../../src/config";
 import { logger } from "../../src/logger";
 import { startGateway } from "../../src/server";
 import type { ChildMessage, EventLoopDelay, ParentMessage } from "./protocol";
-import { edgeComparison, standaloneEdge } from "./standalone-edge";
+import { edgeComparison } from "./standalone-edge";
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -94,19 +94,11 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   if (!config.agent || !config.bridge)
     throw new Error("the bench must pass AGENT_BASE_URL and BRIDGE_BASE_URL");
-  // BENCH_EDGE=standalone (or standalone-books): Apollo's standalone handler instead of the gateway's
-  // edge; all: both beside the gateway's edge (run.ts, edgePhase).
+  // BENCH_EDGE=all: Apollo's standalone handler, bare and with the edge's books, beside the gateway's
+  // edge (run.ts, edgePhase).
   const comparison = process.env.BENCH_EDGE === "all" ? edgeComparison() : null;
-  const edge =
-    comparison !== null
-      ? comparison.factory
-      : process.env.BENCH_EDGE === "standalone"
-        ? standaloneEdge({ books: false })
-        : process.env.BENCH_EDGE === "standalone-books"
-          ? standaloneEdge({ books: true })
-          : undefined;
   const gateway = await startGateway(config, { agent: config.agent, bridge: config.bridge }, 0, {
-    ...(edge === undefined ? {} : { edge }),
+    ...(comparison === null ? {} : { edge: comparison.factory }),
   });
   const sampler = setInterval(peakRss, 50);
   sampler.unref();

@@ -601,9 +601,9 @@ async function sharedReadsMemory(url: string): Promise<{ keys: number; bytes: nu
 
 /**
  * Gateway processes per workload in the edge comparison; each serves every variant (BENCH_EDGE=all).
- * Between processes the machine's speed differs by up to 1.6× (now and then a process lands in a slow
- * state for its whole life, pinned or not); within one process the variants share it, so each round's
- * figures are compared with the same round's, and the processes only add samples.
+ * Between processes CPU per request differs by up to 1.6×, and the machine's slow phases last tens of
+ * seconds; within one round the variants share the process and the phase, so each round's figures are
+ * compared with the same round's, and the processes only add samples.
  */
 const EDGE_PROCESSES = 3;
 /** Measured rounds per process: each variant's load once per round, in a rotated order. */
@@ -664,7 +664,8 @@ function pinToCpu(pid: number, cpu: number): boolean {
  * - standalone + the edge's books: the same handler also keeping the books the edge keeps per request
  *   (request id, request record and metrics) through the same code;
  * - fastify: the gateway's edge;
- * - fastify + request log: the same at LOG_LEVEL=info, as deployed (the others run at warn).
+ * - fastify + request log: the same with the root logger switched to info for its load, as deployed
+ *   (the others run at warn).
  * Each round loads every variant once, in a rotated order, so that the process's and the machine's
  * state hits them alike; EDGE_PROCESSES processes, each pinned to one core (pinToCpu) and warm.
  */
@@ -702,11 +703,10 @@ async function edgePhase(env: Environment, workload: Workload, options: BenchOpt
       // Each edge's own code is as warm as a process alone on it would be: warmRequests through each of
       // the three, in thirds, alternated (the Fastify edge's first rounds ran at 55-65 % of the standalone
       // handler's req/s after 5,000).
+      const edgeUrls = [...new Set(EDGE_VARIANTS.map((v) => edgeTarget(gateway, v).url.href))];
       for (let w = 0; w < 3; w++) {
-        for (const edge of EDGE_VARIANTS.slice(0, 3)) {
-          await drive(edgeTarget(gateway, edge).url, workload, connections, {
-            requests: Math.ceil(warmRequests / 3),
-          });
+        for (const url of edgeUrls) {
+          await drive(new URL(url), workload, connections, { requests: Math.ceil(warmRequests / 3) });
         }
       }
       for (let round = 0; round < rounds; round++) {

@@ -5,8 +5,8 @@
  * GraphQL — serving the gateway's own Apollo server, schema, plugins and services. The library's function
  * cannot be used as it is: it starts the Apollo server itself and listens on a server of its own, while
  * the comparison needs everything else (the started server, the warm-up, the timeouts) to be the
- * gateway's. Only for the bench's edge comparison (run.ts, `edgePhase`); never a product edge: no
- * routing, no authentication, no caller limit, no CORS allow-list.
+ * gateway's. Only for the bench's edge comparison (run.ts, `edgePhase`, through `edgeComparison` below);
+ * never a product edge: no routing, no authentication, no caller limit, no CORS allow-list.
  *
  * `books`: the handler also keeps the books the gateway's edge keeps for every request — the request id
  * (the caller's x-request-id or a new one, sent back), the request record and metrics, the `graphql
@@ -114,13 +114,6 @@ function standaloneHandler(
     });
   };
 }
-
-export const standaloneEdge =
-  (options: { books: boolean }): HttpEdgeFactory =>
-  async (deps, server: Server) => {
-    server.on("request", standaloneHandler(deps, options));
-    return { close: async () => undefined };
-  };
 
 /** The standalone handlers a comparison process serves beside the gateway's edge, by name. */
 export type ComparisonEdges = Record<"standalone" | "standalone-books", string>;

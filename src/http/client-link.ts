@@ -18,7 +18,7 @@ const LINK = Symbol("gateway client link");
  * against 68 KB, ~49 requests each, `--trace-gc-nvp`) and cost a mark-compact every few thousand.
  */
 class ResponseLink implements ClientLink {
-  closed = false;
+  private closed = false;
   private controller: AbortController | null = null;
 
   gone(): boolean {
