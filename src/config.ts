@@ -99,6 +99,11 @@ export interface GatewayConfig {
    * the read path (src/warm-up.ts); on unless set off.
    */
   warmUp: boolean;
+  /**
+   * GATEWAY_WARM_UP_REQUESTS: requests the warm-up then sends through an edge of its own over loopback
+   * HTTP, so that the request path itself is compiled before the first burst (src/warm-up.ts); 0: none.
+   */
+  warmUpRequests: number;
   /** Upstream reads' cache bounds, ms. */
   trafficMaxAgeMs: number;
   profileMaxAgeMs: number;
@@ -453,6 +458,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     debugExtensions: boolean(env, "GATEWAY_DEBUG_EXTENSIONS", true),
     planning: text(env, "GATEWAY_PLANNING") !== "off",
     warmUp: boolean(env, "GATEWAY_WARM_UP", true),
+    warmUpRequests: integer(env, "GATEWAY_WARM_UP_REQUESTS", 300, 0, 100000),
     trafficMaxAgeMs: integer(env, "GATEWAY_TRAFFIC_MAX_AGE_MS", 2000, 0, 3600000),
     profileMaxAgeMs: integer(env, "GATEWAY_PROFILE_MAX_AGE_MS", 60000, 0, 3600000),
     staleIfErrorMs: integer(env, "GATEWAY_STALE_IF_ERROR_MS", 300000, 0, 86400000),

@@ -46,7 +46,7 @@ import { BRIDGE_PAGE, BridgeProfileSource } from "./upstreams/bridge/profile-sou
 import { systemClock, type Clock } from "./upstreams/reads/clock";
 import { naiveReads, plannedReads } from "./upstreams/reads/planner";
 import type { SharedReads } from "./upstreams/reads/shared-reads";
-import { warmUpReadPath } from "./warm-up";
+import { warmUpReadPath, type WarmUpEdge } from "./warm-up";
 
 /** Where the upstreams are: the configured ones, or the embedded simulators'. */
 export interface UpstreamEndpoints {
@@ -113,6 +113,55 @@ function warmUpGuards(config: GatewayConfig, log: Logger): ServiceGuards {
     circuits,
     clock: systemClock,
     sharedReads: null,
+  };
+}
+
+/**
+ * The warm-up's HTTP edge (src/warm-up.ts): the gateway's own edge, on a loopback port of its own, over
+ * the warm-up's services, with no caller check or rate (every scope, as GATEWAY_AUTH=none), no trusted
+ * documents enforced, no explorer, a silent logger and metrics of its own: nothing it serves reaches the
+ * gateway's log, metrics or upstreams.
+ */
+async function serveWarmUpEdge(
+  apollo: ApolloServer<GatewayContext>,
+  config: GatewayConfig,
+  services: GatewayServices,
+  log: Logger,
+): Promise<WarmUpEdge> {
+  const server = createServer();
+  setServerTimeouts(server, config);
+  const edge = await createHttpApp(
+    {
+      config: { ...config, explorer: false },
+      services,
+      apollo,
+      verifyToken: null,
+      callerRateLimit: null,
+      logger: log.child({}, { level: "silent" }),
+      metrics: new GatewayMetrics(),
+      lifecycle: new Lifecycle(),
+      health: new UpstreamHealth(() => false),
+      tracer: null,
+      persistedDocuments: { manifest: PersistedDocuments.empty(), only: false },
+      explorerAssetsDir: DEFAULT_EXPLORER_ASSETS_DIR,
+    },
+    server,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    close: async () => {
+      await edge.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -357,10 +406,14 @@ export async function startGateway(
   if (config.warmUp) {
     // Handshakes with the upstreams go on while the read path warms up.
     preconnect();
-    const { ms, problems } = await warmUpReadPath(apollo, config, upstreams.bridge, (endpoints) =>
-      createServices(config, endpoints, warmUpGuards(config, log)),
+    const { ms, problems, httpRequests } = await warmUpReadPath(
+      apollo,
+      config,
+      upstreams.bridge,
+      (endpoints) => createServices(config, endpoints, warmUpGuards(config, log)),
+      (warmServices) => serveWarmUpEdge(apollo, config, warmServices, log),
     );
-    if (problems.length === 0) log.debug({ ms }, "Read path warmed up");
+    if (problems.length === 0) log.debug({ ms, httpRequests }, "Read path warmed up");
     else log.warn({ ms, problems }, "The read path's warm-up failed: the first requests compile it");
   }
   const callerRateLimit =

@@ -1,4 +1,5 @@
 import type { ApolloServer } from "@apollo/server";
+import { Pool } from "undici";
 import { anonymousCaller } from "./auth/scopes";
 import type { GatewayConfig } from "./config";
 import { createContext, type GatewayContext, type GatewayServices } from "./context";
@@ -52,6 +53,19 @@ export interface WarmUpServices {
 }
 
 /**
+ * An edge like the gateway's own (src/http/app.ts) serving the warm-up's services on a loopback port of
+ * its own, silent and counted in no metric: what the warm-up's HTTP requests go through.
+ */
+export interface WarmUpEdge {
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** How the gateway serves its warm-up's services over HTTP (src/server.ts). */
+export type ServeWarmUpEdge = (services: GatewayServices) => Promise<WarmUpEdge>;
+
+/**
  * Runs every read shape once (each on cold sources) through `apollo` with services that
  * `createServices` builds over simulators started for the purpose, then closes both. Signing uses the
  * configured scheme and key, verified by the simulator in this process. Never throws: a failed warm-up
@@ -63,15 +77,16 @@ export async function warmUpReadPath(
   config: GatewayConfig,
   bridge: UpstreamEndpoints["bridge"],
   createServices: (upstreams: UpstreamEndpoints) => WarmUpServices,
-): Promise<{ ms: number; problems: string[] }> {
+  serveEdge?: ServeWarmUpEdge,
+): Promise<{ ms: number; problems: string[]; httpRequests: number }> {
   const started = Date.now();
-  let problems: string[];
+  const done = { problems: [] as string[], httpRequests: 0 };
   try {
-    problems = await runShapes(apollo, config, bridge, createServices);
+    await runShapes(apollo, config, bridge, createServices, serveEdge, done);
   } catch (error) {
-    problems = [error instanceof Error ? error.message : String(error)];
+    done.problems.push(error instanceof Error ? error.message : String(error));
   }
-  return { ms: Date.now() - started, problems };
+  return { ms: Date.now() - started, ...done };
 }
 
 async function runShapes(
@@ -79,7 +94,9 @@ async function runShapes(
   config: GatewayConfig,
   bridge: UpstreamEndpoints["bridge"],
   createServices: (upstreams: UpstreamEndpoints) => WarmUpServices,
-): Promise<string[]> {
+  serveEdge: ServeWarmUpEdge | undefined,
+  done: { problems: string[]; httpRequests: number },
+): Promise<void> {
   const sims = await startSimulators({
     // A hidden page cap below the list's length: the agent scan learns it and reads the rest together.
     dataset: { agentCustomers: 6, bridgeProfiles: 6, seed: 1 },
@@ -93,7 +110,7 @@ async function runShapes(
     },
   });
   let built: WarmUpServices | null = null;
-  const problems: string[] = [];
+  const { problems } = done;
   try {
     built = createServices({
       agent: {
@@ -124,7 +141,16 @@ async function runShapes(
       for (const e of errors) problems.push(`${String(e.extensions?.code ?? "ERROR")}: ${e.message}`);
     }
     await warmDecoders();
-    return problems;
+    if (serveEdge !== undefined && config.warmUpRequests > 0) {
+      const edge = await serveEdge(services);
+      try {
+        const answered = await driveEdge(edge, shapes, services, config.warmUpRequests);
+        done.httpRequests = answered.clean;
+        if (answered.problem !== null) problems.push(answered.problem);
+      } finally {
+        await edge.close();
+      }
+    }
   } finally {
     await built?.close().catch(() => undefined);
     await sims.close().catch(() => undefined);
@@ -156,4 +182,55 @@ async function warmDecoders(): Promise<void> {
     await decodePageAnswerInSlices(bridgeText, { current: 1, size: DECODE_WARM_RECORDS });
     await decodeListAnswerInSlices(agentText);
   }
+}
+
+/** Requests of one round of the HTTP warm-up, sent at once, each on a connection of its own. */
+const EDGE_ROUND = 100;
+
+/**
+ * The request path over HTTP, as a burst finds it: the read shapes above ran once each, through Apollo
+ * alone, which leaves what runs per request — the socket's accept and HTTP parsing, Fastify's hooks and
+ * body parser, Apollo's pipeline, the limits, the loaders, the resolvers, the response's write — in
+ * V8's interpreter; the first 200 concurrent `customer(id)` of a fresh process then cost ~2 ms of CPU
+ * each, against ~0.3 once compiled. So `requests` requests (GATEWAY_WARM_UP_REQUESTS) go through an edge
+ * of the gateway's own kind on loopback, in rounds of EDGE_ROUND at once on new connections, the read
+ * shapes in turn; the sources start each round cold, so that a round takes the cold path too (one scan,
+ * the other requests joining it), as a fresh process's first burst does. Resolves to the number of
+ * clean answers (200, no error) and the first answer that was not clean, if any.
+ */
+async function driveEdge(
+  edge: WarmUpEdge,
+  shapes: { query: string; variables?: Record<string, unknown> }[],
+  services: GatewayServices,
+  requests: number,
+): Promise<{ clean: number; problem: string | null }> {
+  const url = new URL(edge.url);
+  const bodies = shapes.map((shape) => JSON.stringify(shape));
+  let clean = 0;
+  let problem: string | null = null;
+  for (let sent = 0; sent < requests;) {
+    const round = Math.min(EDGE_ROUND, requests - sent);
+    services.agentSource.invalidate();
+    services.bridgeSource.invalidate();
+    const pool = new Pool(url.origin, { connections: round });
+    try {
+      await Promise.all(
+        Array.from({ length: round }, async (_, i) => {
+          const { statusCode, body } = await pool.request({
+            path: url.pathname,
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: bodies[(sent + i) % bodies.length],
+          });
+          const text = await body.text();
+          if (statusCode === 200 && !text.includes('"errors"')) clean += 1;
+          else problem ??= `HTTP ${statusCode}: ${text.slice(0, 200)}`;
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+    sent += round;
+  }
+  return { clean, problem };
 }

@@ -15,17 +15,25 @@ describe("the start-up warm-up", () => {
         dataset: { agentCustomers: 2500, bridgeProfiles: 2500, seed: 5 },
         agent: { pageSizeCap: 1000 },
       },
+      // Not a multiple of the warm-up's rounds of 100: the last round is a short one.
+      env: { GATEWAY_WARM_UP_REQUESTS: "250" },
     });
   });
   afterAll(() => stack.close());
 
   it("ran every read shape without an error, calling none of the configured upstreams", async () => {
     const records = stack.logs().filter((r) => String(r.msg).includes("warm"));
-    expect(records).toEqual([expect.objectContaining({ level: "debug", msg: "Read path warmed up" })]);
+    // Every one of its HTTP requests answered 200 without an error.
+    expect(records).toEqual([
+      expect.objectContaining({ level: "debug", msg: "Read path warmed up", httpRequests: 250 }),
+    ]);
     expect(stack.calls()).toEqual({ agent: {}, bridge: {} });
-    // Its calls went through guards of its own: the gateway's metrics counted none of them.
+    // Its calls and requests went through guards and an edge of their own: the gateway's metrics
+    // counted none of them, and its log holds no request record of theirs.
     const counted = await stack.gateway.metrics.upstreamCalls.get();
     expect(counted.values).toEqual([]);
+    expect((await stack.gateway.metrics.requests.get()).values).toEqual([]);
+    expect(stack.logs().filter((r) => r.level === "info")).toEqual([]);
     expect(await stack.gateway.budget.available()).toBe(stack.gateway.budget.limitPerMinute);
   });
 

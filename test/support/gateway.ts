@@ -60,7 +60,14 @@ export async function startStack(
   const sims =
     options.simulators ??
     (await startSimulators({ dataset: { agentCustomers: 300, seed: 7 }, ...options.sims }));
-  const config = loadConfig({ GATEWAY_REQUEST_TIMEOUT_MS: "5000", METRICS_PORT: "0", ...options.env });
+  // The warm-up's HTTP requests (GATEWAY_WARM_UP_REQUESTS) add ~0.6 s to a start and change no answer:
+  // test/planning/warm-up.test.ts runs them; the other stacks start without.
+  const config = loadConfig({
+    GATEWAY_REQUEST_TIMEOUT_MS: "5000",
+    METRICS_PORT: "0",
+    GATEWAY_WARM_UP_REQUESTS: "0",
+    ...options.env,
+  });
   const gateway = await startGateway(
     config,
     {
