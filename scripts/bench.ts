@@ -20,7 +20,8 @@ export type { BenchOptions, BenchReport } from "./bench/run";
 
 const USAGE =
   "Usage: npm run bench -- [--latency-ms MS] [--agent-customers N] [--bridge-profiles N]\n" +
-  "  [--duration S | --requests N] [--connections N] [--burst N] [--only id,id] [--modes planning,baseline]\n" +
+  "  [--duration S | --requests N] [--connections N] [--burst N] [--cold-samples N] [--only id,id]\n" +
+  "  [--modes planning,baseline]\n" +
   "  [--quick] [--out DIR]\n" +
   '  [--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]\n' +
   "Workload ids: traffic-page, profile-page, twenty-names, profiles-customers, customer-by-id, decode\n" +
@@ -39,6 +40,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; outDir: string }
       requests: { type: "string" },
       connections: { type: "string" },
       burst: { type: "string" },
+      "cold-samples": { type: "string" },
       only: { type: "string" },
       modes: { type: "string" },
       "gateway-node-args": { type: "string" },
@@ -66,6 +68,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; outDir: string }
     connections: int("connections", values.connections, base.connections, 1),
     burst: int("burst", values.burst, base.burst, 1),
     probeRequests: base.probeRequests,
+    coldSamples: Math.round(int("cold-samples", values["cold-samples"], base.coldSamples ?? 1, 1)),
     ...(base.edgeWarmRequests === undefined ? {} : { edgeWarmRequests: base.edgeWarmRequests }),
     ...(base.edgeProcesses === undefined ? {} : { edgeProcesses: base.edgeProcesses }),
     ...(base.edgeRounds === undefined ? {} : { edgeRounds: base.edgeRounds }),

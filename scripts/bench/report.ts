@@ -60,7 +60,20 @@ function row(w: WorkloadResult, m: ModeResult): string {
           : " ✗"
       : "";
   const none = m.load.requests === 0;
-  return `| ${w.title} | ${m.mode === "planning" ? "planning on" : "planning off"} | ${calls(cold)}${coldMark}${mismatch} | ${calls(w.optimum)} | ${fixed(m.cold.ms, 1)}${codes(m.cold.errorCodes)} | ${calls(m.load.callsPerQuery, rate)} | ${calls(m.load.floorPerQuery, rate)} | ${none ? "–" : fixed(m.load.p50, 0)} | ${none ? "–" : fixed(m.load.p99, 0)} | ${fixed(m.load.rps, 0)} | ${m.load.errors}/${m.load.requests}${codes(m.load.errorCodes)} | ${m.bridge429} | ${mb(m.peakRssBytes)} | ${fixed(m.eventLoop.maxMs, 1)} |`;
+  return `| ${w.title} | ${m.mode === "planning" ? "planning on" : "planning off"} | ${calls(cold)}${coldMark}${mismatch} | ${calls(w.optimum)} | ${fixed(coldMs(m), 1)}${codes(m.cold.errorCodes)} | ${calls(m.load.callsPerQuery, rate)} | ${calls(m.load.floorPerQuery, rate)} | ${none ? "–" : fixed(m.load.p50, 0)} | ${none ? "–" : fixed(m.load.p99, 0)} | ${fixed(m.load.rps, 0)} | ${m.load.errors}/${m.load.requests}${codes(m.load.errorCodes)} | ${m.bridge429} | ${mb(m.peakRssBytes)} | ${fixed(m.eventLoop.maxMs, 1)} |`;
+}
+
+/** The cold query's time the targets judge: the median over the fresh processes it ran in (run.ts). */
+function coldMs(m: ModeResult): number {
+  return median(m.cold.samplesMs);
+}
+
+/** The cold figure as printed: the median, with every sample when there are several. */
+function coldFigure(m: ModeResult): string {
+  const samples = m.cold.samplesMs;
+  return samples.length === 1
+    ? `${fixed(coldMs(m), 1)} ms`
+    : `${fixed(coldMs(m), 1)} ms (median of ${samples.map((ms) => fixed(ms, 1)).join(", ")})`;
 }
 
 interface Target {
@@ -110,17 +123,17 @@ function coldTargets(report: BenchReport): Target[] {
     const bound = 1.5 * ideal;
     const baseOk = base !== undefined && Object.keys(base.cold.errorCodes).length === 0;
     const coldOk = Object.keys(on.cold.errorCodes).length === 0;
-    const met = coldOk && on.cold.ms <= bound && (!baseOk || on.cold.ms <= base.cold.ms);
+    const met = coldOk && coldMs(on) <= bound && (!baseOk || coldMs(on) <= coldMs(base));
     out.push({
       name: `Cold query within 1.5× of the round-trip bound, and not slower than planning off: ${w.title}`,
       met,
       evidence:
-        `${fixed(on.cold.ms, 1)} ms vs bound ${fixed(bound, 1)} ms = 1.5 × (${w.roundTrips} round trip(s) × ` +
+        `${coldFigure(on)} vs bound ${fixed(bound, 1)} ms = 1.5 × (${w.roundTrips} round trip(s) × ` +
         `${latency} ms + ${fixed(decodeMs, 1)} ms decode of ${calls(w.decodedRecords)} records` +
         `${perRecord.measured ? "" : ", estimated"}); planning off ${
           base === undefined
             ? "not run"
-            : `${fixed(base.cold.ms, 1)} ms${baseOk ? "" : ` with errors${codes(base.cold.errorCodes)}, not compared`}`
+            : `${coldFigure(base)}${baseOk ? "" : ` with errors${codes(base.cold.errorCodes)}, not compared`}`
         }`,
     });
     const measured = w.measuredRoundsMs.reduce((sum, ms) => sum + ms, 0);
@@ -128,9 +141,9 @@ function coldTargets(report: BenchReport): Target[] {
     if (w.measuredRoundsMs.length > 0) {
       out.push({
         name: `Cold query within 1.5× of the bound with the round trips measured: ${w.title}`,
-        met: coldOk && on.cold.ms <= measuredBound,
+        met: coldOk && coldMs(on) <= measuredBound,
         evidence:
-          `${fixed(on.cold.ms, 1)} ms vs bound ${fixed(measuredBound, 1)} ms = 1.5 × (${w.measuredRoundsMs
+          `${fixed(coldMs(on), 1)} ms vs bound ${fixed(measuredBound, 1)} ms = 1.5 × (${w.measuredRoundsMs
             .map((ms) => fixed(ms, 1))
             .join(" + ")} ms for the ${w.roundTrips} round trip(s) made directly against the simulators ` +
           `just before, median of 3 + ${fixed(decodeMs, 1)} ms decode); with the configured ${latency} ms a ` +
