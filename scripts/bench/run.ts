@@ -147,6 +147,13 @@ export interface WorkloadResult {
    * DIRECT_ROUND_REPEATS, ms; empty when not measured.
    */
   measuredRoundsMs: number[];
+  /**
+   * A cold phase of several requests at once (the burst): the same number of `{ __typename }` requests
+   * at once on fresh connections of a freshly started gateway (planning on), ms until the last answer,
+   * one per fresh process (coldSamples): what the HTTP and GraphQL pipeline alone costs such a burst,
+   * with no upstream work. Absent for a single cold request.
+   */
+  trivialBurstMs?: number[];
   /** Records decoded on the cold path. */
   decodedRecords: Calls;
   modes: ModeResult[];
@@ -432,6 +439,34 @@ async function moreColdSamples(
   for (const m of again) {
     options.log?.(`  ${m.mode} cold samples: ${m.cold.samplesMs.map((ms) => ms.toFixed(1)).join(", ")} ms`);
   }
+}
+
+/**
+ * `size` requests of `{ __typename }` at once, as the burst's cold phase sends its lookups (the same
+ * agent, so as many fresh connections), to a freshly started gateway, in `coldSamples` processes: the
+ * time of the slowest answer. No upstream is called: this is what the burst costs the HTTP and GraphQL
+ * pipeline of a young process on this machine, the part of the cold figure no read path can remove.
+ */
+async function trivialBursts(env: Environment, size: number, options: BenchOptions): Promise<number[]> {
+  const times: number[] = [];
+  for (let sample = 0; sample < (options.coldSamples ?? 1); sample++) {
+    const gateway = await startForCold(env, "planning", options);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: size }, () =>
+          postGraphQL(gateway.url, WARM_UP, env.agent, REQUEST_TIMEOUT_S * 1000),
+        ),
+      );
+      if (answers.some((a) => a.status !== 200 || a.errorCodes.length > 0)) {
+        throw new Error("a { __typename } request of the trivial burst failed");
+      }
+      times.push(Math.max(...answers.map((a) => a.ms)));
+    } finally {
+      await gateway.stop();
+    }
+  }
+  options.log?.(`  ${size} × { __typename } at once: ${times.map((ms) => ms.toFixed(1)).join(", ")} ms`);
+  return times;
 }
 
 async function coldPhase(env: Environment, gateway: GatewayProcess, workload: Workload) {
@@ -941,6 +976,10 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         }
       }
       await moreColdSamples(env, workload, modes, options);
+      const trivialBurstMs =
+        workload.cold.length > 1 && modes.some((m) => m.mode === "planning")
+          ? await trivialBursts(env, workload.cold.length, options)
+          : undefined;
       results.push({
         id: workload.id,
         title: workload.title,
@@ -950,6 +989,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         coldRequests: workload.cold.length,
         roundTrips: workload.roundTrips,
         measuredRoundsMs,
+        ...(trivialBurstMs === undefined ? {} : { trivialBurstMs }),
         decodedRecords: workload.decodedRecords,
         modes,
       });
