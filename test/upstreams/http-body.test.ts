@@ -6,7 +6,8 @@ import { isUpstreamError } from "../../src/upstreams/errors";
 import { DEFAULT_TIMEOUTS, sendHttp } from "../../src/upstreams/http";
 
 /**
- * sendHttp reads the body itself (chunks, then one decode in a turn of the event loop with budget left)
+ * sendHttp reads the body itself (each chunk decoded as it comes, the text let on in a turn of the event
+ * loop with budget left)
  * instead of undici's text(): the text must be what text() gave — UTF-8 across chunk boundaries, a
  * leading byte-order mark dropped, an empty body empty.
  */
@@ -17,6 +18,8 @@ describe("sendHttp's body text", () => {
     // "é" split across two writes: its two bytes arrive in different chunks.
     "/split": [Buffer.from('{"name":"Ren'), Buffer.from([0xc3]), Buffer.from([0xa9, 0x22, 0x7d])],
     "/bom": [Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"ok":true}')],
+    // The byte-order mark's three bytes in two chunks.
+    "/bom-split": [Buffer.from([0xef]), Buffer.from([0xbb, 0xbf, 0x5b]), Buffer.from("1]")],
     "/empty": [],
     "/big": [Buffer.from(`[${Array.from({ length: 50_000 }, (_, i) => `"ü${i}"`).join(",")}]`)],
   };
@@ -53,6 +56,7 @@ describe("sendHttp's body text", () => {
     try {
       expect((await get("/split")).text).toBe('{"name":"René"}');
       expect((await get("/bom")).text).toBe('{"ok":true}');
+      expect((await get("/bom-split")).text).toBe("[1]");
       expect((await get("/empty")).text).toBe("");
       const big = await get("/big");
       expect(big.text).toBe(Buffer.concat(bodies["/big"] as Buffer[]).toString("utf8"));
