@@ -70,7 +70,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   connections: 10,
   burst: 200,
   probeRequests: 200,
-  coldSamples: 3,
+  coldSamples: 5,
 };
 
 /** Small enough for a smoke test (well under 20 s), still every workload and both modes. */
