@@ -45,6 +45,54 @@ describe("the cold path starts a needed scan beside the read before it", () => {
     expect(Math.max(...slow.agent.map((c) => c.at))).toBeLessThan(slow.bridge[0]?.at ?? 0);
   });
 
+  /** Until the agent list's index is built (the scan of a cold lookup goes on after early answers). */
+  async function indexBuilt(): Promise<void> {
+    const source = stack.gateway.services.agentSource;
+    for (let waited = 0; source.indexAgeMs() === null; waited += 10) {
+      if (waited > 10_000) throw new Error("the agent list's index was never built");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it("a lookup whose keys are on the scan's first page is answered from it; the scan goes on for the index", async () => {
+    // 400 ms a call: page 1 is answered at ~0.4 s, pages 2 and 3 (asked for once page 1 told the total)
+    // at ~0.8 s.
+    stack.sims.agent.latencyMs = 400;
+    try {
+      const ids = stack.sims.agent.customers.slice(0, 3).map((c) => c.customerId);
+      const res = await stack.gql(
+        `{ ${ids.map((id, i) => `c${i}: customer(id: "${id}") { id }`).join(" ")} }`,
+      );
+      expect(res.data).toEqual({ c0: { id: ids[0] }, c1: { id: ids[1] }, c2: { id: ids[2] } });
+      // Answered when only page 1 was: no index yet.
+      expect(stack.sims.agent.log.calls).toHaveLength(1);
+      expect(stack.gateway.services.agentSource.indexAgeMs()).toBeNull();
+      // The same scan, at the same calls, goes on and builds the index, which then answers.
+      await indexBuilt();
+      expect(stack.calls()).toEqual({ agent: { "customer.list": 3 }, bridge: {} });
+      const last = stack.sims.agent.customers[2499]?.customerId as string;
+      expect((await stack.gql(`{ customer(id: "${last}") { id } }`)).data.customer).toEqual({ id: last });
+      expect(stack.calls()).toEqual({ agent: { "customer.list": 3 }, bridge: {} });
+    } finally {
+      stack.sims.agent.latencyMs = 0;
+    }
+  });
+
+  it("a key on the last page, or on none, waits for the scan's last page", async () => {
+    stack.sims.agent.latencyMs = 200;
+    try {
+      const first = stack.sims.agent.customers[0]?.customerId as string;
+      const last = stack.sims.agent.customers[2499]?.customerId as string;
+      const res = await stack.gql(
+        `{ a: customer(id: "${first}") { id } b: customer(id: "${last}") { id } c: customer(id: "999999999") { id } }`,
+      );
+      expect(res.data).toEqual({ a: { id: first }, b: { id: last }, c: null });
+      expect(stack.calls()).toEqual({ agent: { "customer.list": 3 }, bridge: {} });
+    } finally {
+      stack.sims.agent.latencyMs = 0;
+    }
+  });
+
   it("nothing is started for a field the caller did not ask for", async () => {
     expect((await stack.gql(`{ customers(first: 50) { nodes { id } } }`)).errors).toBeUndefined();
     expect(stack.calls()).toEqual({ agent: { "customer.list": 1 }, bridge: {} });
@@ -58,9 +106,11 @@ describe("the cold path starts a needed scan beside the read before it", () => {
       const ids = stack.sims.agent.customers.slice(0, 30).map((c) => c.customerId);
       const results = await Promise.all(ids.map((id) => stack.gql(`{ customer(id: "${id}") { id } }`)));
       results.forEach((res, i) => expect(res.data.customer).toEqual({ id: ids[i] }));
-      // One scan for all 30 (2500 rows, 1000 a page), and each request woken by it took a slot of its own.
-      expect(stack.calls()).toEqual({ agent: { "customer.list": 3 }, bridge: {} });
+      // Each request woken by the scan (its page 1 holds all 30) took a slot of its own.
       expect(queued).toHaveBeenCalledTimes(30);
+      // One scan for all 30 (2500 rows, 1000 a page), finished for the index after they were answered.
+      await indexBuilt();
+      expect(stack.calls()).toEqual({ agent: { "customer.list": 3 }, bridge: {} });
     } finally {
       stack.sims.agent.latencyMs = 0;
       queued.mockRestore();

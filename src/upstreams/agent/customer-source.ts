@@ -102,6 +102,7 @@ const byId: Lookup<AgentCustomer, AgentCustomerIndex, AgentCustomer | null> = {
   // No id filter upstream: only the whole list answers.
   pick: (rows, id) => rows.find((row) => row.customerId === id),
   fromIndex: (index, id) => index.byId.get(id) ?? null,
+  early: (index, id) => index.byId.get(id),
   missing: null,
 };
 
@@ -111,6 +112,7 @@ const byLowerName: Lookup<AgentCustomer, AgentCustomerIndex, AgentCustomer | nul
   filterOf: (name) => name,
   pick: (rows, name) => rows.find((row) => row.userName.toLowerCase() === name),
   fromIndex: (index, name) => index.byLowerName.get(name) ?? null,
+  early: (index, name) => index.byLowerName.get(name),
   missing: null,
 };
 

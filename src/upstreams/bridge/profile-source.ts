@@ -124,6 +124,7 @@ const byCustomerNo: Lookup<BridgeCustomerRecord, BridgeProfileIndex, BridgeCusto
   filterOf: (customerNo) => customerNo,
   pick: (records, customerNo) => records.find((r) => r.customerNo === customerNo),
   fromIndex: (index, customerNo) => index.byCustomerNo.get(customerNo) ?? null,
+  early: (index, customerNo) => index.byCustomerNo.get(customerNo),
   missing: null,
 };
 

@@ -45,6 +45,10 @@ export interface IndexBuilder<Row, Index> {
    * before is dropped: the first one in upstream order stays, as a scan keeps it.
    */
   add(rows: readonly Row[]): Promise<void>;
+  /**
+   * The index of the rows added so far: after the last page, the whole list's. Also read while the scan
+   * goes on (a lookup's early answers, `Lookup.early`), so it must neither seal nor copy what it holds.
+   */
   finish(): Index;
 }
 
@@ -141,6 +145,14 @@ export interface Lookup<Row, Index, R> {
   /** The key's answer among rows (a filtered page, a probe page, a private scan); undefined: not there. */
   pick(rows: readonly Row[], key: string): R | undefined;
   fromIndex(index: Index, key: string): R;
+  /**
+   * The key's answer from an index still being built, when it already holds its final one; undefined:
+   * not yet. Only for keys whose first row in upstream order is the answer (the builder keeps the first
+   * and drops repeats): the index is built in upstream order, so a key found in the pages added so far
+   * keeps that answer whatever the later pages hold. Absent where a later page may still add to the
+   * answer (all records linked to a customer).
+   */
+  early?(index: Index, key: string): R | undefined;
   /** The answer for a key nowhere to be found. */
   missing: R;
 }
@@ -197,6 +209,10 @@ export class ListSource<Row, Index> {
   private notHeldUntil = 0;
   /** Background work (refresh ahead) still running: tests and shutdown may wait for it. */
   private readonly background = new Set<Promise<unknown>>();
+  /** The index being built now, as far as its pages were added (`earlyAnswers`); null: none. */
+  private partial: (() => Index) | null = null;
+  /** Told after each page the index build adds (`earlyAnswers`). */
+  private readonly added = new Set<() => void>();
 
   constructor(
     protected readonly adapter: ListAdapter<Row, Index>,
@@ -540,7 +556,7 @@ export class ListSource<Row, Index> {
   ): Promise<{ value: { index: Index; at: number }; answer: SharedAnswer }> {
     const texts: string[] = [];
     let oldest = Infinity;
-    const builder = this.adapter.indexBuilder();
+    const builder = this.trackedBuilder();
     await this.scan(
       scope,
       true,
@@ -560,7 +576,7 @@ export class ListSource<Row, Index> {
    * as a scan of this process would, into the index as they go.
    */
   private async replay(texts: readonly string[]): Promise<Index> {
-    const builder = this.adapter.indexBuilder();
+    const builder = this.trackedBuilder();
     const { upstream, endpoint } = this.adapter;
     const pageOf = async (pageNum: number, size: number): Promise<ScanPage<Row>> => {
       const text = texts[pageNum - 1];
@@ -597,7 +613,7 @@ export class ListSource<Row, Index> {
   ): Promise<{ data: Index; at?: number }> {
     if (this.shared === null) {
       // Built page by page while the scan is still reading: after its last page, only that page is left.
-      const builder = this.adapter.indexBuilder();
+      const builder = this.trackedBuilder();
       await this.scan(scope, true, head, undefined, (rows) => builder.add(rows));
       return { data: builder.finish() };
     }
@@ -610,6 +626,70 @@ export class ListSource<Row, Index> {
     const read = await this.shared.read(this.scanKey(), options, () => this.sharedScan(scope, head));
     if (read.own) return { data: read.value.index, at: read.value.at };
     return { data: await this.replay(read.answer.texts), at: read.answer.at };
+  }
+
+  /**
+   * The index builder of a build starting now, whose progress lookups may answer from before it ends
+   * (`earlyAnswers`): the latest build is the one they read.
+   */
+  private trackedBuilder(): IndexBuilder<Row, Index> {
+    const builder = this.adapter.indexBuilder();
+    const view = () => builder.finish();
+    this.partial = view;
+    return {
+      add: async (rows) => {
+        await builder.add(rows);
+        if (this.partial !== view) return;
+        for (const listener of [...this.added]) listener();
+      },
+      finish: () => {
+        if (this.partial === view) this.partial = null;
+        return builder.finish();
+      },
+    };
+  }
+
+  /**
+   * Answers for `keys` from the index being built, as soon as every one of them is there with its final
+   * answer (`Lookup.early`), without waiting for the rest of the scan; null once `building` settles
+   * first (the caller then reads the finished index, or its failure). The scan goes on for the index
+   * either way, at the same calls. A cold `bridgeProfiles(first: 50) { customer }`, whose linked
+   * customers are on the agent list's first page, is answered after that page instead of the tenth.
+   */
+  private earlyAnswers<R>(
+    spec: Lookup<Row, Index, R>,
+    keys: readonly string[],
+    building: Promise<Index>,
+  ): Promise<Map<string, R> | null> {
+    const early = spec.early;
+    if (early === undefined) return Promise.resolve(null);
+    const found = new Map<string, R>();
+    const complete = (): boolean => {
+      const view = this.partial;
+      if (view === null) return false;
+      const index = view();
+      for (const key of keys) {
+        if (found.has(key)) continue;
+        const answer = early(index, key);
+        if (answer === undefined) return false;
+        found.set(key, answer);
+      }
+      return true;
+    };
+    if (complete()) return Promise.resolve(found);
+    return new Promise((resolve) => {
+      const listener = () => {
+        if (!complete()) return;
+        this.added.delete(listener);
+        resolve(found);
+      };
+      this.added.add(listener);
+      const done = () => {
+        this.added.delete(listener);
+        resolve(null);
+      };
+      building.then(done, done);
+    });
   }
 
   /** The shared index: built by one scan (joined while in flight), or served while fresh. */
@@ -779,8 +859,14 @@ export class ListSource<Row, Index> {
           return answers((key) => spec.fromIndex(fresh, key));
         }
         case "scan": {
-          const index = await this.fullIndex(scope, spec.name, plan.why, head);
+          const building = this.fullIndex(scope, spec.name, plan.why, head);
+          const early = await this.earlyAnswers(spec, todo, building);
           // Every request that waited for this scan wakes now: each goes on in a slot of its own.
+          if (early !== null) {
+            await queueForTurn();
+            return answers((key) => early.get(key) as R);
+          }
+          const index = await building;
           await queueForTurn();
           return answers((key) => spec.fromIndex(index, key));
         }
