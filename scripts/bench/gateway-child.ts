@@ -126,6 +126,11 @@ async function main(): Promise<void> {
       // Child loggers made without a level of their own (the edge's request logger) follow the root's.
       logger.level = message.level;
       send({ type: "log-level", level: logger.level });
+    } else if (message.type === "settle") {
+      const { agentSource, bridgeSource } = gateway.services;
+      void Promise.all([agentSource.indexBuilt(), bridgeSource.indexBuilt()]).then(() =>
+        send({ type: "settled" }),
+      );
     } else if (message.type === "stop") {
       clearInterval(sampler);
       // Planning-off runs may leave upstream work in flight: do not wait for it past a moment.

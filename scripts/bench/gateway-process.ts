@@ -112,6 +112,14 @@ export class GatewayProcess {
     return { peakRssBytes, eventLoop, cpuMicros };
   }
 
+  /**
+   * Once the child's index builds have ended: a cold lookup may be answered from a scan's first pages
+   * while the scan goes on for the index, whose calls belong to the cold phase.
+   */
+  async settle(): Promise<void> {
+    await this.ask({ type: "settle" }, "settled");
+  }
+
   /** Sets the level of the child's root logger (and so of the edge's request logger). */
   async setLogLevel(level: string): Promise<void> {
     await this.ask({ type: "log-level", level }, "log-level");

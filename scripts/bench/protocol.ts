@@ -2,6 +2,8 @@
 export type ParentMessage =
   | { type: "stats" }
   | { type: "stop" }
+  /** Answered ("settled") once no index build of either source is in flight. */
+  | { type: "settle" }
   /** The root logger's level, which its children without a level of their own follow (answered with "log-level"). */
   | { type: "log-level"; level: string };
 
@@ -9,6 +11,7 @@ export type ChildMessage =
   /** `edges`: with BENCH_EDGE=all, the standalone handlers' URLs beside the gateway's edge (`url`). */
   | { type: "ready"; url: string; pid: number; edges?: Record<"standalone" | "standalone-books", string> }
   | { type: "log-level"; level: string }
+  | { type: "settled" }
   | { type: "failed"; message: string }
   | {
       type: "stats";

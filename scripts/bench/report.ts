@@ -499,8 +499,9 @@ export function renderMarkdown(report: BenchReport): string {
   for (const w of report.workloads) for (const m of w.modes) lines.push(row(w, m));
   lines.push("");
   lines.push(
-    "A+B = agent list calls + Bridge page calls, counted by the simulators (the gateway's own debug count is shown " +
-      "when it differs). Cold: the first request(s) on a freshly started gateway, one at a time except customer(id), " +
+    "A+B = agent list calls + Bridge page calls, counted by the simulators until the scans the cold phase started " +
+      "have ended (the gateway's own debug count is shown when it differs: the calls made before the answer). " +
+      "Cold: the first request(s) on a freshly started gateway, one at a time except customer(id), " +
       "whose burst is sent at once (its figures are totals for the burst). Load: autocannon right after, same gateway; " +
       "calls/query = simulator calls during the load / responses. Floor/query = the fewest calls the load could have " +
       "cost with every read reused for as long as its freshness bound allows. Errors = responses with a GraphQL " +

@@ -484,6 +484,8 @@ async function coldPhase(env: Environment, gateway: GatewayProcess, workload: Wo
       })),
     ),
   );
+  // The scan a lookup was answered from before it ended goes on for the index: its calls are this phase's.
+  await gateway.settle();
   const calls = minus(counts(env.sims), before);
   const debug = { agent: 0, bridge: 0 };
   const errorCodes: Record<string, number> = {};

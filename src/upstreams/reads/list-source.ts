@@ -920,6 +920,14 @@ export class ListSource<Row, Index> {
     while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
+  /**
+   * No index build is in flight: a lookup answered from a scan's first pages (`earlyAnswers`) leaves
+   * the rest of the scan running for the index (tests, the bench's call counts).
+   */
+  indexBuilt(): Promise<void> {
+    return this.index.whenBuilt();
+  }
+
   /** Age of the shared index in ms, or null before the first build (the index-age gauge). */
   indexAgeMs(): number | null {
     return this.index.ageMs();

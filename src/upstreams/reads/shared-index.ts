@@ -10,6 +10,8 @@
  */
 import { systemClock, type Clock } from "./clock";
 
+const noop = (): void => undefined;
+
 export interface IndexState {
   /** Served now without any call. */
   fresh: boolean;
@@ -72,6 +74,11 @@ export class SharedIndex<T> {
   /** When the held snapshot's data was read (its oldest call's start), or null when none is held. */
   dataTime(): number | null {
     return this.value?.builtAt ?? null;
+  }
+
+  /** Once no build is in flight (whether it succeeds or fails). */
+  async whenBuilt(): Promise<void> {
+    while (this.building !== null) await this.building.then(noop, noop);
   }
 
   /** A build is in flight: joining it costs nothing. */
