@@ -75,6 +75,30 @@ describe("the cold path starts a needed scan beside the read before it", () => {
     }
   });
 
+  it("a scan that fails after an early answer fails only the index, as its own failure, never unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", record);
+    stack.sims.agent.latencyMs = 300;
+    try {
+      const id = stack.sims.agent.customers[0]?.customerId as string;
+      const answer = stack.gql(`{ customer(id: "${id}") { id } }`);
+      // Page 1 is answered at ~0.3 s; pages 2 and 3, asked for then, get a malformed body at ~0.6 s (a
+      // fault is taken when the simulator answers).
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      stack.sims.agent.faults.set("customer.list", { kind: "malformed" });
+      expect((await answer).data.customer).toEqual({ id });
+      await stack.gateway.services.agentSource.indexBuilt();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stack.gateway.services.agentSource.indexAgeMs()).toBeNull();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", record);
+      stack.sims.agent.faults.clear();
+      stack.sims.agent.latencyMs = 0;
+    }
+  });
+
   it("a key on the last page, or on none, waits for the scan's last page", async () => {
     stack.sims.agent.latencyMs = 200;
     try {

@@ -663,6 +663,8 @@ export class ListSource<Row, Index> {
   ): Promise<Map<string, R> | null> {
     const early = spec.early;
     if (early === undefined) return Promise.resolve(null);
+    // Answered early, this lookup no longer waits for the build: its failure is the index's own.
+    building.catch(() => undefined);
     const found = new Map<string, R>();
     const complete = (): boolean => {
       const view = this.partial;
