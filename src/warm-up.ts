@@ -186,13 +186,15 @@ async function warmDecoders(): Promise<void> {
 
 /** Requests of one round of the HTTP warm-up, sent at once, each on a connection of its own. */
 const EDGE_ROUND = 100;
+/** Longest wait for a warm-up request's headers, then for its body, ms. */
+const EDGE_TIMEOUT_MS = 10_000;
 
 /**
  * The request path over HTTP, as a burst finds it: the read shapes above ran once each, through Apollo
  * alone, which leaves what runs per request — the socket's accept and HTTP parsing, Fastify's hooks and
  * body parser, Apollo's pipeline, the limits, the loaders, the resolvers, the response's write — in
- * V8's interpreter; the first 200 concurrent `customer(id)` of a fresh process then cost ~2 ms of CPU
- * each, against ~0.3 once compiled. So `requests` requests (GATEWAY_WARM_UP_REQUESTS) go through an edge
+ * V8's interpreter; the first 200 concurrent `customer(id)` of a fresh process then cost ~1.4 ms of
+ * main-thread CPU each (~1 ms even with every answer in the index), against ~0.3 once compiled. So `requests` requests (GATEWAY_WARM_UP_REQUESTS) go through an edge
  * of the gateway's own kind on loopback, in rounds of EDGE_ROUND at once on new connections, the read
  * shapes in turn; the sources start each round cold, so that a round takes the cold path too (one scan,
  * the other requests joining it), as a fresh process's first burst does. Resolves to the number of
@@ -212,7 +214,12 @@ async function driveEdge(
     const round = Math.min(EDGE_ROUND, requests - sent);
     services.agentSource.invalidate();
     services.bridgeSource.invalidate();
-    const pool = new Pool(url.origin, { connections: round });
+    // A warm-up that hangs must not hold the start for undici's default of 300 s: it fails, and is said.
+    const pool = new Pool(url.origin, {
+      connections: round,
+      headersTimeout: EDGE_TIMEOUT_MS,
+      bodyTimeout: EDGE_TIMEOUT_MS,
+    });
     try {
       await Promise.all(
         Array.from({ length: round }, async (_, i) => {
