@@ -147,14 +147,7 @@ async function serveWarmUpEdge(
     },
     server,
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, 0, null, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     close: async () => {
@@ -242,12 +235,21 @@ export interface StartOptions {
   edge?: HttpEdgeFactory;
 }
 
-/** Listens on `port` (0: a free port); a port in use is a configuration error naming `variable`. */
-function listen(server: Server, port: number, variable: "PORT" | "METRICS_PORT"): Promise<AddressInfo> {
+/**
+ * Listens on `port` (0: a free port) of `host`; a port in use is a configuration error naming
+ * `variable` (null: a port nobody configures, whose errors are passed on as they are).
+ */
+function listen(
+  server: Server,
+  port: number,
+  variable: "PORT" | "METRICS_PORT" | null,
+  host = "0.0.0.0",
+): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off("listening", onListening);
-      if (error.code === "EADDRINUSE") reject(new ConfigError(variable, `${port} is already in use`));
+      if (variable === null) reject(error);
+      else if (error.code === "EADDRINUSE") reject(new ConfigError(variable, `${port} is already in use`));
       else if (error.code === "EACCES")
         reject(new ConfigError(variable, `${port} may not be opened by this user`));
       else reject(error);
@@ -258,7 +260,7 @@ function listen(server: Server, port: number, variable: "PORT" | "METRICS_PORT")
     };
     server.once("error", onError);
     server.once("listening", onListening);
-    server.listen(port, "0.0.0.0");
+    server.listen(port, host);
   });
 }
 

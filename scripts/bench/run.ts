@@ -654,6 +654,8 @@ async function replicaPhase(
         postGraphQL(gateway.url, workload.cold[0] as string, env.agent, REQUEST_TIMEOUT_S * 1000),
       ),
     );
+    // As coldPhase: the scans the cold request started are counted to their end.
+    await Promise.all(replicas.map((gateway) => gateway.settle()));
     const coldCalls = minus(counts(env.sims), before);
     const sharedReads = await sharedReadsMemory(redis.url);
     const loadBefore = counts(env.sims);

@@ -395,13 +395,9 @@ export async function turnToDecode(ctx: AnswerContext): Promise<void> {
 async function bodyText(body: Dispatcher.ResponseData["body"], ctx: HttpCallContext): Promise<string> {
   const decoder = new StringDecoder("utf8");
   let text = "";
-  let received = false;
-  for await (const chunk of body) {
-    received = true;
-    text += decoder.write(chunk as Buffer);
-  }
-  if (!received) return "";
+  for await (const chunk of body) text += decoder.write(chunk as Buffer);
   text += decoder.end();
+  if (text === "") return "";
   await turnToDecode(ctx);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -863,14 +863,13 @@ export class ListSource<Row, Index> {
         case "scan": {
           const building = this.fullIndex(scope, spec.name, plan.why, head);
           const early = await this.earlyAnswers(spec, todo, building);
+          const from =
+            early !== null
+              ? (key: string) => early.get(key) as R
+              : await building.then((index) => (key: string) => spec.fromIndex(index, key));
           // Every request that waited for this scan wakes now: each goes on in a slot of its own.
-          if (early !== null) {
-            await queueForTurn();
-            return answers((key) => early.get(key) as R);
-          }
-          const index = await building;
           await queueForTurn();
-          return answers((key) => spec.fromIndex(index, key));
+          return answers(from);
         }
         case "refuse":
           throw this.refusal(spec.name, plan.why, scope);
